@@ -1,0 +1,60 @@
+"""One settings object, read from `CURATE_*` environment variables (and `.env`) at the edges only.
+
+Stages never read settings: the CLI and flows build clients from these values and pass plain arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+NCBI_EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+EUROPEPMC_REST = "https://www.ebi.ac.uk/europepmc/webservices/rest/"
+
+# Prefect must never phone home: no telemetry lookup from the embedded server, no analytics.
+PRIVACY_ENV = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CURATE_", env_file=".env", extra="ignore")
+
+    root: Path = Field(default=Path("."), description="Project folder holding sources/, curated/, reports/.")
+    offline: bool = Field(default=False, description="Never touch the network (also implied by no email).")
+    eutils_url: str = Field(default=NCBI_EUTILS, description="Base URL of NCBI E-utilities (or a mirror).")
+    europepmc_url: str = Field(default=EUROPEPMC_REST, description="Base URL of the Europe PMC REST API.")
+    store_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of the record store; default SQLite in `.curate/`."
+    )
+    ncbi_email: str | None = Field(default=None, description="Contact email sent to NCBI; enables live access.")
+    ncbi_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CURATE_NCBI_API_KEY", "NCBI_API_KEY"),
+        description="NCBI API key (secret; raises the limit from 3 to 10 requests/s).",
+    )
+    ncbi_tool: str = Field(default="curate-evidence", description="`tool` parameter sent to NCBI.")
+    cache_ttl: int = Field(default=30 * 86400, description="Seconds a stored record counts as fresh.")
+    http_timeout: float = Field(default=30.0, description="Seconds before an HTTP request times out.")
+    max_document_bytes: int = Field(default=20_000_000, description="Largest document accepted, in bytes.")
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / ".curate"
+
+    @property
+    def resolved_store_url(self) -> str:
+        return self.store_url or f"sqlite:///{(self.state_dir / 'store.sqlite').resolve()}"
+
+    @property
+    def live(self) -> bool:
+        """Live network access is opt-in: not offline and a contact email configured (NCBI requires one)."""
+        return not self.offline and bool(self.ncbi_email)
+
+
+def apply_privacy_env(state_dir: Path | None = None) -> None:
+    """Set Prefect's environment before Prefect is imported: no telemetry, state kept in `.curate/`."""
+    os.environ.update(PRIVACY_ENV)  # forced, not defaulted: no run may send telemetry
+    if state_dir is not None and "PREFECT_HOME" not in os.environ:
+        os.environ["PREFECT_HOME"] = str((state_dir / "prefect").resolve())
