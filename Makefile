@@ -7,6 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # No traffic may leave this machine: Prefect's telemetry and analytics stay off for every target.
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
+# Prefect keeps its state in the ignored .curate/ folder (created by the CLI before Prefect starts).
 export PREFECT_HOME := $(CURDIR)/.curate/prefect
 
 .PHONY: setup run test lint bench clean

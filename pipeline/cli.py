@@ -1,5 +1,158 @@
-"""The `curate` command (placeholder until the CLI lands in this change)."""
+"""The `curate` command. Parses arguments, calls stages and flows, and translates errors.
+
+Data goes to stdout (JSON Lines), progress and warnings to stderr. A `CurateError` becomes one line and
+its exit code (2 for bad input); anything else is an internal error, with a traceback only under `-v`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from pipeline.errors import CurateError
+from pipeline.settings import Settings, apply_privacy_env
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Curate the evidence behind health claims.",
+)
+log = logging.getLogger("curate")
+_verbosity = 0
 
 
-def main() -> None:
-    raise SystemExit("curate: not built yet")
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("curate: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING if verbose < 2 else logging.DEBUG)  # libraries stay quiet
+    log.setLevel(level)
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[
+        int, typer.Option("-v", "--verbose", count=True, help="More output (-vv: debug).")
+    ] = 0,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only warnings and errors.")] = False,
+) -> None:
+    global _verbosity
+    _verbosity = verbose
+    _configure_logging(verbose, quiet)
+
+
+def settings(root: Path | None = None) -> Settings:
+    s = Settings()
+    return s.model_copy(update={"root": root}) if root is not None else s
+
+
+def emit(rows) -> None:
+    """Write JSON Lines to stdout, one object per row."""
+    out = sys.stdout
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+# ----------------------------------------------------------------------------- documents
+
+
+@app.command()
+def claims(
+    path: Annotated[Path, typer.Argument(help="A document file or a sources/documents/<slug> folder.")],
+    style: Annotated[str, typer.Option(help="Reference scope: auto, section or document.")] = "auto",
+) -> None:
+    """Print the claims of one document as JSON Lines, with their citation markers."""
+    from pipeline.documents import parse_document
+    from pipeline.errors import InputError
+
+    if style not in ("auto", "section", "document"):
+        raise InputError(f"--style must be auto, section or document, not {style!r}")
+    doc = parse_document(
+        path, max_bytes=settings().max_document_bytes, style=None if style == "auto" else style
+    )  # type: ignore[arg-type]
+    for warning in doc.warnings:
+        log.warning("%s: %s", path, warning)
+    emit(claim.model_dump(mode="json") for claim in doc.claims)
+    log.info(
+        "%s: %d claims, %d markers", doc.meta.slug, len(doc.claims), sum(len(c.markers) for c in doc.claims)
+    )
+
+
+# ----------------------------------------------------------------------------- the main job
+
+
+@app.command()
+def run(
+    root: Annotated[Path, typer.Option(help="Project folder with sources/, curated/ and reports/.")] = Path(
+        "."
+    ),
+) -> None:
+    """Run the main job over every document in sources/documents/ and write curated/ and reports/."""
+    s = settings(root)
+    if not (root / "sources" / "documents").is_dir():
+        from pipeline.errors import InputError
+
+        raise InputError(
+            f"{root / 'sources' / 'documents'}: no such folder (use --root to point at a project)"
+        )
+    apply_privacy_env(s.state_dir)
+    if _verbosity:
+        os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
+    from pipeline.flows import curate_all
+
+    summary = curate_all(root=root.resolve(), max_bytes=s.max_document_bytes)
+    for warning in summary.warnings:
+        log.warning(warning)
+    typer.echo(
+        f"curate run {summary.run_id}: {len(summary.documents)} document(s), {summary.claims} claims, "
+        f"{summary.markers} markers ({summary.ambiguous} ambiguous) in {summary.seconds:.1f}s",
+        err=True,
+    )
+    for path in summary.outputs:
+        typer.echo(
+            f"  wrote {path.relative_to(root.resolve()) if path.is_relative_to(root.resolve()) else path}",
+            err=True,
+        )
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the app and turn every failure into one line and an exit code."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.exceptions.UsageError as e:
+        e.show()
+        sys.exit(2)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except CurateError as e:
+        _fail(str(e), e.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as e:  # the last line of defence: one line, traceback only on request
+        if _verbosity:
+            traceback.print_exc()
+        _fail(f"internal error: {type(e).__name__}: {e} (run with -v for the traceback)", 1)
+
+
+def _fail(message: str, code: int) -> None:
+    if _verbosity:
+        traceback.print_exc()
+    sys.stderr.write(f"curate: error: {message}\n")
+    sys.exit(code)

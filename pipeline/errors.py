@@ -1,11 +1,11 @@
 """The exception tree. Stages raise these; only the CLI turns them into one line and an exit code.
 
-    CurateError                      base: every error the CLI reports without a traceback
-    ├── InputError                   bad input from the user (exit 2)
-    │   ├── DocumentError(path, reason)
-    │   └── ConfigError(setting, reason)
-    ├── ParseError(source, field, snippet)   a record or response we could not read
-    └── FetchError(ids, status, detail)      a remote source failed after retries
+CurateError                      base: every error the CLI reports without a traceback
+├── InputError                   bad input from the user (exit 2)
+│   ├── DocumentError(path, reason)
+│   └── ConfigError(setting, reason)
+├── ParseError(source, field, snippet)   a record or response we could not read
+└── FetchError(ids, status, detail)      a remote source failed after retries
 """
 
 from __future__ import annotations

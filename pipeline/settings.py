@@ -14,8 +14,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 NCBI_EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 EUROPEPMC_REST = "https://www.ebi.ac.uk/europepmc/webservices/rest/"
 
-# Prefect must never phone home: no telemetry lookup from the embedded server, no analytics.
-PRIVACY_ENV = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+# Prefect must never phone home: no telemetry lookup from the embedded server, no analytics, no metrics.
+PRIVACY_ENV = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+    "PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS": "false",
+}
+# The embedded server needs up to ~28 s to migrate an empty database on a 2-core machine.
+EMBEDDED_DEFAULTS = {
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}
 
 
 class Settings(BaseSettings):
@@ -28,7 +38,9 @@ class Settings(BaseSettings):
     store_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the record store; default SQLite in `.curate/`."
     )
-    ncbi_email: str | None = Field(default=None, description="Contact email sent to NCBI; enables live access.")
+    ncbi_email: str | None = Field(
+        default=None, description="Contact email sent to NCBI; enables live access."
+    )
     ncbi_api_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("CURATE_NCBI_API_KEY", "NCBI_API_KEY"),
@@ -56,5 +68,11 @@ class Settings(BaseSettings):
 def apply_privacy_env(state_dir: Path | None = None) -> None:
     """Set Prefect's environment before Prefect is imported: no telemetry, state kept in `.curate/`."""
     os.environ.update(PRIVACY_ENV)  # forced, not defaulted: no run may send telemetry
+    for key, value in EMBEDDED_DEFAULTS.items():
+        os.environ.setdefault(key, value)
     if state_dir is not None and "PREFECT_HOME" not in os.environ:
-        os.environ["PREFECT_HOME"] = str((state_dir / "prefect").resolve())
+        home = (state_dir / "prefect").resolve()
+        home.mkdir(parents=True, exist_ok=True)
+        os.environ["PREFECT_HOME"] = str(home)
+    if "PREFECT_HOME" in os.environ:
+        Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""Emitted artefacts: curated tables (`curated/`) and audit reports (`reports/`)."""
