@@ -41,7 +41,8 @@ class _Reducer(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.lines: list[str] = [""]
-        self.line_map: list[int] = [1]
+        self.size = 0  # characters written before the current line
+        self.points: list[tuple[int, int]] = []  # (offset in output, source line) at each text run
         self.skip_depth = 0
         self.sup: list[str] | None = None
         self.row: list[str] | None = None
@@ -51,15 +52,17 @@ class _Reducer(HTMLParser):
     # -------------------------------------------------------------- output
     def _newline(self, blank: bool = False) -> None:
         if self.lines[-1].strip():
-            self.lines.append("")
-            self.line_map.append(self.getpos()[0])
+            self._append_line()
         if blank and (len(self.lines) < 2 or self.lines[-2].strip()):
-            self.lines.append("")
-            self.line_map.append(self.getpos()[0])
+            self._append_line()
 
-    def _write(self, text: str) -> None:
-        if not self.lines[-1]:
-            self.line_map[-1] = self.getpos()[0]
+    def _append_line(self) -> None:
+        self.lines[-1] = self.lines[-1].rstrip()
+        self.size += len(self.lines[-1]) + 1
+        self.lines.append("")
+
+    def _write(self, text: str, source_line: int | None = None) -> None:
+        self.points.append((self.size + len(self.lines[-1]), source_line or self.getpos()[0]))
         self.lines[-1] += text
 
     # -------------------------------------------------------------- events
@@ -121,17 +124,19 @@ class _Reducer(HTMLParser):
         elif self.cell is not None:
             self.cell.append(data)
         elif self.row is None:
-            text = re.sub(r"\s+", " ", data)
-            if not self.lines[-1]:
-                text = text.lstrip()
-            if text:
-                self._write(text)
+            line = self.getpos()[0]
+            for i, part in enumerate(data.split("\n")):  # one run per source line, so lines stay exact
+                text = re.sub(r"\s+", " ", (" " if i else "") + part)
+                if not self.lines[-1] or self.lines[-1].endswith(" "):
+                    text = text.lstrip()
+                if text:
+                    self._write(text, line + i)
 
 
-def html_to_text(html: str) -> tuple[str, list[int]]:
-    """Reduce HTML to text; the second value maps each output line (index) to its source line."""
+def html_to_text(html: str) -> tuple[str, list[tuple[int, int]]]:
+    """Reduce HTML to text; the second value lists (output offset, source line) at each run of text."""
     reducer = _Reducer()
     reducer.feed(html)
     reducer.close()
-    lines = [line.rstrip() for line in reducer.lines]
-    return "\n".join(lines), reducer.line_map
+    reducer.lines[-1] = reducer.lines[-1].rstrip()
+    return "\n".join(reducer.lines), reducer.points

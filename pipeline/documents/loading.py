@@ -27,7 +27,7 @@ class SourceText:
     path: Path
     text: str
     format: str  # txt | md | html
-    line_map: list[int] | None  # reduced line → source line, for HTML
+    line_map: list[tuple[int, int]] | None  # (offset in reduced text, source line), for HTML
 
 
 def locate(path: Path) -> tuple[Path, Path | None]:

@@ -53,14 +53,22 @@ def claim_id(slug: str, section: str, text: str, occurrence: int = 1) -> str:
     return "c_" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
-def line_locator(text: str, line_map: Sequence[int] | None = None) -> Callable[[int], tuple[int, int]]:
-    """offset → (1-based line, 1-based column), mapped through `line_map` for reduced HTML."""
+def line_locator(
+    text: str, line_map: Sequence[tuple[int, int]] | None = None
+) -> Callable[[int], tuple[int, int]]:
+    """offset → (1-based line, 1-based column). For reduced HTML the line is the source file's line
+    (from `line_map`: output offset → source line) and the column counts within the reduced text."""
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    points = sorted(line_map or [])
+    offsets = [p[0] for p in points]
 
     def locate(offset: int) -> tuple[int, int]:
         i = bisect.bisect_right(starts, offset) - 1
-        line = line_map[i] if line_map and i < len(line_map) else i + 1
-        return line, offset - starts[i] + 1
+        column = offset - starts[i] + 1
+        if not points:
+            return i + 1, column
+        j = max(bisect.bisect_right(offsets, offset) - 1, 0)
+        return points[j][1], column
 
     return locate
 
@@ -153,7 +161,7 @@ def resolve_style(meta: DocumentMeta, units: list[_Unit], layout: Layout) -> str
 
 
 def parse_text(
-    text: str, meta: DocumentMeta, *, path: str = "", line_map: Sequence[int] | None = None
+    text: str, meta: DocumentMeta, *, path: str = "", line_map: Sequence[tuple[int, int]] | None = None
 ) -> ParsedDocument:
     """Parse a document's text into sections and claims with their citation markers."""
     blocks = split_blocks(text)

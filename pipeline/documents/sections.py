@@ -58,6 +58,7 @@ class Layout:
 class _Walker:
     subject: re.Pattern[str] | None
     title: str | None
+    rhythm: bool = True  # the page closes its sections with conclusions, so levels can be inferred
     opened: list[_Open] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)
     stack: list[_Open] = field(default_factory=list)  # open sections, outermost first
@@ -105,7 +106,7 @@ class _Walker:
     # ------------------------------------------------------------------ decisions
     def top_level(self, blocks: list[Block], i: int) -> bool:
         top = self.stack[0] if self.stack else None
-        if top is None or top.kind in ("preamble", "chrome") or self.closed:
+        if not self.rhythm or top is None or top.kind in ("preamble", "chrome") or self.closed:
             return True
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
         return bool(
@@ -186,9 +187,19 @@ def _numbered(block: Block) -> bool:
     return block.kind == "heading" and re.match(r"\s*\d{1,2}[.)]\s", block.first.text) is not None
 
 
+def _has_rhythm(blocks: list[Block]) -> bool:
+    """Pages like the seed close each top-level section with a conclusion; without that cue every plain
+    heading is top-level, because nothing else tells a section from a subsection."""
+    return any(
+        (b.kind == "heading" and CONCLUSION.match(b.label or ""))
+        or (b.kind == "paragraph" and CLOSING_PARAGRAPH.match(b.text))
+        for b in blocks
+    )
+
+
 def lay_out(blocks: list[Block], *, title: str | None, subject: re.Pattern[str] | None) -> Layout:
     """Assign every block to a section; chrome blocks and the footer get None."""
-    walker = _Walker(subject=subject, title=title)
+    walker = _Walker(subject=subject, title=title, rhythm=_has_rhythm(blocks))
     block_section: list[str | None] = []
     for i, block in enumerate(blocks):
         sid: str | None = None

@@ -13,7 +13,7 @@ BOUNDARY = re.compile(r"[.!?](?:[0-9,\-–]*)(?=[\s\u00a0]+[A-Z0-9“\"'‘(\[])
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    word = re.search(r"([A-Za-z.]+)$", text[:dot])
+    word = re.search(r"([A-Za-z.]+)$", text[max(0, dot - 24) : dot])  # a window: never rescan the text
     return bool(word) and word[1].lower().rstrip(".") in ABBREVIATIONS
 
 

@@ -74,7 +74,7 @@ def neutralise(value: object) -> object:
 def csv_text(frame: pd.DataFrame) -> str:
     flat = frame.copy()
     for column in flat.columns:
-        if flat[column].dtype == object:
+        if not pd.api.types.is_numeric_dtype(flat[column]):  # pandas 3 strings are not `object`
             flat[column] = flat[column].map(
                 lambda v: neutralise(json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v)
             )

@@ -1,0 +1,50 @@
+"""HTML documents: reduced to text with the standard library; tags never leak into claims."""
+
+from pipeline.documents import parse_document
+
+PAGE = """<!doctype html>
+<html><head><title>Vitamin K2</title><script>var x = "<p>not content</p>";</script>
+<style>p { color: red }</style></head>
+<body>
+<nav><a href="/">Home</a> <a href="/shop">Shop</a></nav>
+<h1>Vitamin K2</h1>
+<h2>Bone health</h2>
+<p>Vitamin K2 reduced fractures in a <b>randomised controlled trial</b><sup>1,2</sup>.
+It was <i>well tolerated</i> &amp; safe<sup>3</sup>.</p>
+<ul><li>MK-7 raised osteocalcin carboxylation<sup>[4]</sup>.</li>
+<li>Doses of 45&nbsp;mg were used<sup>5</sup>.</li></ul>
+<table><tr><th>Study</th><th>Evidence Type</th></tr>
+<tr><td>Knapen 2013</td><td>RCT</td></tr></table>
+<footer>Copyright 2025 <a href="#">Privacy</a></footer>
+</body></html>
+"""
+
+
+def test_html_claims_have_no_tags_and_explicit_markers(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(PAGE, encoding="utf-8")
+    doc = parse_document(path, max_bytes=1_000_000)
+    texts = [c.text for c in doc.claims]
+    assert not any("<" in t or ">" in t for t in texts)
+    assert not any("not content" in t or "color" in t or "Privacy" in t or "Shop" in t for t in texts)
+    first = doc.claims[0]
+    assert first.text == "Vitamin K2 reduced fractures in a randomised controlled trial."
+    assert [(m.refs, m.style) for m in first.markers] == [([1, 2], "bracket")]
+    assert first.asserted_evidence == ["rct"]
+    assert [m.refs for c in doc.claims for m in c.markers] == [[1, 2], [3], [4], [5]]
+    bullets = [c for c in doc.claims if c.kind == "bullet"]
+    assert [c.text for c in bullets] == [
+        "MK-7 raised osteocalcin carboxylation.",
+        "Doses of 45 mg were used.",
+    ]
+    row = next(c for c in doc.claims if c.kind == "table_row")
+    assert row.cells == {"Study": "Knapen 2013", "Evidence Type": "RCT"}
+
+
+def test_html_lines_point_at_the_source_file(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(PAGE, encoding="utf-8")
+    doc = parse_document(path, max_bytes=1_000_000)
+    source_lines = PAGE.splitlines()
+    for claim in doc.claims[:3]:
+        assert claim.text.split()[0] in source_lines[claim.line - 1], claim

@@ -1,0 +1,41 @@
+"""`curate run` end to end, in a subprocess with an embedded Prefect server (slow: ~30 s)."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.mark.slow
+def test_curate_run_writes_tables_and_reports(tmp_path):
+    shutil.copytree(ROOT / "sources", tmp_path / "sources")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CURATE_"))}
+    env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1", CURATE_OFFLINE="1")
+    curate = Path(sys.executable).with_name("curate")
+    result = subprocess.run(
+        [str(curate), "run", "--root", str(tmp_path)], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 document(s), 203 claims" in result.stderr
+    assert "wrote curated/claims.parquet" in result.stderr and "wrote reports/vitamin-k2.md" in result.stderr
+    assert "Traceback" not in result.stderr
+    claims = pq.read_table(tmp_path / "curated" / "claims.parquet").to_pandas()
+    assert len(claims) == 203 and set(claims["document"]) == {"vitamin-k2"}
+    report = (tmp_path / "reports" / "vitamin-k2.md").read_text()
+    assert report.startswith("# Vitamin K2") and "## Ambiguous markers" in report
+    assert (tmp_path / ".curate" / "prefect").is_dir()  # Prefect state stays inside the project
+
+
+def test_run_refuses_a_folder_without_sources(tmp_path, capsys):
+    from pipeline.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--root", str(tmp_path)])
+    assert info.value.code == 2
+    assert "sources/documents: no such folder" in capsys.readouterr().err
