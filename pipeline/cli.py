@@ -90,6 +90,98 @@ def claims(
     )
 
 
+# ----------------------------------------------------------------------------- literature
+
+store_app = typer.Typer(no_args_is_help=True, help="The local record store: import, export, stats.")
+app.add_typer(store_app, name="store")
+
+
+@app.command()
+def fetch(
+    ids: Annotated[list[str], typer.Argument(help="PMIDs, PMCIDs, DOIs or their URLs.")],
+    offline: Annotated[bool, typer.Option("--offline", help="Never touch the network.")] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Re-check records even when fresh.")] = False,
+) -> None:
+    """Fetch records into the store; one JSON line per input with its status."""
+    from pipeline.literature.acquire import Acquirer, parse_inputs
+    from pipeline.wiring import live_sources, open_store
+
+    s = settings()
+    identifiers = parse_inputs(ids)  # all validated before any request
+    with open_store(s) as store:
+        outcomes = Acquirer(store, live_sources(s, offline=offline), ttl_seconds=s.cache_ttl).fetch(
+            identifiers, refresh=refresh
+        )
+    emit(o.model_dump(mode="json") for o in outcomes)
+    counts = {k: sum(o.status == k for o in outcomes) for k in ("fetched", "cached", "not_found", "failed")}
+    log.info("fetch: %s", ", ".join(f"{n} {k}" for k, n in counts.items() if n))
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words to search for.")],
+    source: Annotated[str, typer.Option(help="local, pubmed or europepmc.")] = "local",
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many results.")] = 20,
+    offline: Annotated[bool, typer.Option("--offline", help="Never touch the network.")] = False,
+) -> None:
+    """Search the local store (BM25) or, live, PubMed / Europe PMC; JSON Lines of keys and titles."""
+    from pipeline.errors import InputError
+    from pipeline.literature.acquire import search_remote
+    from pipeline.wiring import live_sources, open_store
+
+    if source not in ("local", "pubmed", "europepmc"):
+        raise InputError(f"--source must be local, pubmed or europepmc, not {source!r}")
+    s = settings()
+    with open_store(s) as store:
+        if source == "local":
+            rows = [
+                {"record_id": h.record_id, "title": h.title, "score": round(h.score, 4), "source": "local"}
+                for h in store.search(query, limit=limit, mode="any")
+            ]
+        else:
+            records = search_remote(live_sources(s, offline=offline), store, source, query, limit)
+            rows = [{"record_id": r.record_id, "title": r.title, "source": source} for r in records]
+    emit(rows)
+
+
+@store_app.command("import")
+def store_import(
+    files: Annotated[list[Path], typer.Argument(help="Record JSON Lines or PubMed XML (.gz).")],
+) -> None:
+    """Import record files (our JSON Lines, the shared snapshot format, PubMed XML) into the store."""
+    from pipeline.errors import InputError
+    from pipeline.literature.store_io import import_file
+    from pipeline.wiring import open_store
+
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise InputError(f"no such file: {', '.join(missing)}")
+    with open_store(settings()) as store:
+        for path in files:
+            stats = import_file(store, path)
+            emit([{"file": str(path), **stats.model_dump(mode="json")}])
+
+
+@store_app.command("export")
+def store_export(file: Annotated[Path, typer.Argument(help="Where to write record JSON Lines.")]) -> None:
+    """Export every stored record as JSON Lines (sorted by key; written atomically)."""
+    from pipeline.literature.store_io import export_jsonl
+    from pipeline.wiring import open_store
+
+    with open_store(settings()) as store:
+        count = export_jsonl(store, file)
+    log.info("exported %d records to %s", count, file)
+
+
+@store_app.command("stats")
+def store_stats() -> None:
+    """Counts of the record store as one JSON object."""
+    from pipeline.wiring import open_store
+
+    with open_store(settings()) as store:
+        emit([store.stats().model_dump(mode="json")])
+
+
 # ----------------------------------------------------------------------------- the main job
 
 

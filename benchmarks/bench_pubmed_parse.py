@@ -1,0 +1,243 @@
+"""Benchmark the streaming PubMed XML parser against Bio.Entrez and (optionally) pubmed_parser.
+
+Builds a baseline-sized PubmedArticleSet (default 30,000 articles, gzipped, in a temp dir) from the real
+records in tests/data/pubmed with their PMIDs rewritten to be distinct, then runs each parser in its own
+subprocess and reports articles/s, CPU seconds and peak RSS (ru_maxrss) as a markdown table.
+
+    .venv/bin/python benchmarks/bench_pubmed_parse.py [--articles 30000] [--entrez-articles 5000]
+        [--pubmed-parser-python /tmp/venv/bin/python]   # a separate venv with pubmed_parser installed
+
+Only the standard library is imported at module level, so another venv's Python can run the children.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "data" / "pubmed"
+HEADER = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '
+    b'1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n<PubmedArticleSet>\n'
+)
+ARTICLE = re.compile(rb"<PubmedArticle>.*?</PubmedArticle>", re.S)
+CITATION_PMID = re.compile(rb'(<MedlineCitation[^>]*>\s*<PMID Version="\d+">)\d+(</PMID>)')
+
+
+# ----------------------------------------------------------------------------- corpus
+
+
+def fixture_articles() -> list[bytes]:
+    """The real <PubmedArticle>s of the fixtures whose DTD is 2019 or newer (Bio.Entrez cannot read
+    2012-era records inside a 2025 document), i.e. the baseline subsets and recent efetch responses."""
+    articles = []
+    for path in sorted(FIXTURES.glob("*.xml*")):
+        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        dtd = re.search(rb"pubmed_(\d\d)\d{4}\.dtd", data[:400])
+        if dtd and int(dtd.group(1)) >= 19:
+            articles += ARTICLE.findall(data)
+    return articles
+
+
+def build_corpus(count: int, path: Path) -> int:
+    """Write `count` articles cycling through the fixtures, PMIDs rewritten to 40000001…; returns bytes."""
+    articles = fixture_articles()
+    with gzip.open(path, "wb", compresslevel=1) as out:
+        out.write(HEADER)
+        for i in range(count):
+            pmid = str(40_000_001 + i).encode()
+            out.write(CITATION_PMID.sub(rb"\g<1>" + pmid + rb"\g<2>", articles[i % len(articles)], count=1))
+            out.write(b"\n")
+        out.write(b"</PubmedArticleSet>\n")
+    return _unzipped_size(path)
+
+
+def _unzipped_size(path: Path) -> int:
+    with gzip.open(path, "rb") as stream:
+        return sum(len(chunk) for chunk in iter(lambda: stream.read(1 << 20), b""))
+
+
+# ----------------------------------------------------------------------------- children (one parser each)
+
+
+def run_iter_records(path: str) -> int:
+    sys.path.insert(0, str(ROOT))
+    from pipeline.literature.pubmed_xml import iter_records
+
+    with gzip.open(path, "rb") as stream:
+        return sum(1 for _ in iter_records(stream, path))
+
+
+def run_entrez_read(path: str) -> int:
+    _block_entrez_downloads()
+    from Bio import Entrez
+
+    with gzip.open(path, "rb") as stream:
+        # validate=False: the fixtures span DTDs from 2012 to 2025 and the file declares the 2025 one
+        return len(Entrez.read(stream, validate=False)["PubmedArticle"])
+
+
+def run_pubmed_parser(path: str) -> int:
+    import pubmed_parser
+
+    articles = pubmed_parser.parse_medline_xml(path, year_info_only=False, author_list=True)
+    return sum(1 for _ in articles)
+
+
+def run_raw_lxml(path: str) -> int:
+    """Tree building only: lxml pull parser filtered on the record tag, elements freed (no fields)."""
+    from lxml import etree
+
+    parser, count = etree.XMLPullParser(events=("end",), tag="PubmedArticle"), 0
+    with gzip.open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 16), b""):
+            parser.feed(chunk)
+            for _, elem in parser.read_events():
+                count += 1
+                elem.clear()
+                while elem.getprevious() is not None:
+                    del elem.getparent()[0]
+    return count
+
+
+def run_raw_etree(path: str) -> int:
+    """Tree building only: ElementTree iterparse with clear(), as the stdlib alternative (no fields)."""
+    from xml.etree.ElementTree import iterparse
+
+    count, root = 0, None
+    with gzip.open(path, "rb") as stream:
+        for event, elem in iterparse(stream, events=("start", "end")):
+            root = elem if root is None else root
+            if event == "end" and elem.tag == "PubmedArticle":
+                count += 1
+                elem.clear()
+                root.remove(elem)
+    return count
+
+
+def run_raw_defusedxml(path: str) -> int:
+    """Tree building only: defusedxml's iterparse (entity-safe, but a pure-Python tree builder)."""
+    from defusedxml.ElementTree import iterparse
+
+    count, root = 0, None
+    with gzip.open(path, "rb") as stream:
+        for event, elem in iterparse(stream, events=("start", "end"), forbid_dtd=False):
+            root = elem if root is None else root
+            if event == "end" and elem.tag == "PubmedArticle":
+                count += 1
+                elem.clear()
+                root.remove(elem)
+    return count
+
+
+def _block_entrez_downloads() -> None:
+    """Bio.Entrez fetches DTDs it lacks; the benchmark must never touch the network."""
+    import Bio.Entrez.Parser
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise RuntimeError(f"network access refused: {args[:1]}")
+
+    Bio.Entrez.Parser.urlopen = refuse
+
+
+CHILDREN: dict[str, Callable[[str], int]] = {
+    "iter_records": run_iter_records,
+    "entrez_read": run_entrez_read,
+    "pubmed_parser": run_pubmed_parser,
+    "raw_lxml": run_raw_lxml,
+    "raw_etree": run_raw_etree,
+    "raw_defusedxml": run_raw_defusedxml,
+}
+
+
+def child(name: str, path: str) -> None:
+    """Run one parser and print its measurements as JSON (called in a fresh subprocess)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    count = CHILDREN[name](path)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    print(json.dumps({"count": count, "wall": wall, "cpu": cpu, "peak_mb": peak_mb}))
+
+
+# ----------------------------------------------------------------------------- driver
+
+
+def measure(name: str, path: Path, python: str) -> dict[str, float] | None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [python, __file__, "--child", name, str(path)], capture_output=True, text=True, env=env, timeout=1800
+    )
+    if done.returncode != 0:
+        print(f"{name}: failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def table(rows: list[tuple[str, dict[str, float]]], base: dict[str, float]) -> str:
+    lines = [
+        "| parser | articles | wall s | articles/s | CPU s | articles/CPU s | peak RSS MB | CPU vs ours |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    base_rate = base["count"] / base["cpu"]
+    for label, m in rows:
+        rate, cpu_rate = m["count"] / m["wall"], m["count"] / m["cpu"]
+        lines.append(
+            f"| {label} | {m['count']:,.0f} | {m['wall']:.1f} | {rate:,.0f} | {m['cpu']:.1f} "
+            f"| {cpu_rate:,.0f} | {m['peak_mb']:.0f} | {cpu_rate / base_rate:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    args = parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    with tempfile.TemporaryDirectory(prefix="bench_pubmed_") as tmp:
+        big, small = args.baseline or Path(tmp) / "big.xml.gz", Path(tmp) / "small.xml.gz"
+        size = _unzipped_size(big) if args.baseline else build_corpus(args.articles, big)
+        build_corpus(args.entrez_articles, small)
+        name = big.name if args.baseline else f"{args.articles:,} fixture articles"
+        print(f"corpus: {name}, {size / 1e6:.0f} MB uncompressed (gzip); Python {sys.version.split()[0]}")
+        plan = [
+            ("iter_records (all fields, Records)", "iter_records", big, sys.executable),
+            ("raw lxml pull parser (no fields)", "raw_lxml", big, sys.executable),
+            ("raw ElementTree iterparse (no fields)", "raw_etree", big, sys.executable),
+            ("raw defusedxml iterparse (no fields)", "raw_defusedxml", big, sys.executable),
+            (
+                f"Bio.Entrez.read ({args.entrez_articles:,}-article file)",
+                "entrez_read",
+                small,
+                sys.executable,
+            ),
+            (f"iter_records ({args.entrez_articles:,}-article file)", "iter_records", small, sys.executable),
+        ]
+        if args.pubmed_parser_python:
+            plan.append(("pubmed_parser.parse_medline_xml", "pubmed_parser", big, args.pubmed_parser_python))
+        rows = [(label, m) for label, name, path, python in plan if (m := measure(name, path, python))]
+        print(table(rows, rows[0][1]))
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=30_000)
+    parser.add_argument("--entrez-articles", type=int, default=5_000)
+    parser.add_argument("--pubmed-parser-python", help="python of a venv where pubmed_parser is installed")
+    parser.add_argument("--baseline", type=Path, help="measure this real .xml.gz baseline file instead")
+    parser.add_argument("--child", nargs=2, metavar=("PARSER", "PATH"), help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""Identifiers in, stored records out: the store first, then PubMed and Europe PMC when live.
+
+Every input ends with one outcome — `cached`, `fetched`, `not_found` (the source answered and has no such
+record) or `failed` (with the reason: offline, unreachable, a server error) — never a silent drop.
+PMIDs go to PubMed (EFetch, batched); DOIs and PMCIDs go to Europe PMC, which also resolves them to a
+PMID that PubMed then serves in full, so the record keeps one key however it was first known.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel
+
+from pipeline.errors import CurateError, FetchError
+from pipeline.literature.europepmc import EuropePmcClient
+from pipeline.literature.europepmc_json import record_from_europepmc
+from pipeline.literature.eutils import EutilsClient
+from pipeline.literature.identifiers import Identifier, parse_identifier
+from pipeline.literature.pubmed_xml import iter_records
+from pipeline.literature.store import RecordStore
+from pipeline.models import DeletedCitation, Record
+
+log = logging.getLogger("curate")
+Status = Literal["fetched", "cached", "not_found", "failed"]
+
+
+class FetchOutcome(BaseModel):
+    input: str
+    record_id: str | None = None
+    status: Status
+    reason: str | None = None
+    title: str | None = None
+
+
+@dataclass
+class Sources:
+    """The live clients; None where a source is off (offline, or no contact email configured)."""
+
+    eutils: EutilsClient | None = None
+    europepmc: EuropePmcClient | None = None
+    unreachable: dict[str, str] = field(default_factory=dict)  # source → first failure, reported once
+
+    def note_unreachable(self, source: str, error: Exception) -> None:
+        if source not in self.unreachable:
+            self.unreachable[source] = str(error)
+            log.warning("%s is unreachable, continuing from the record store: %s", source, error)
+
+
+def parse_inputs(inputs: Sequence[str]) -> list[Identifier]:
+    """Validate every input before any request is made (an InputError names the first bad one)."""
+    return [parse_identifier(text) for text in inputs]
+
+
+class Acquirer:
+    def __init__(self, store: RecordStore, sources: Sources, *, ttl_seconds: float) -> None:
+        self.store, self.sources, self.ttl = store, sources, ttl_seconds
+
+    def fetch(self, identifiers: Sequence[Identifier], *, refresh: bool = False) -> list[FetchOutcome]:
+        """One outcome per identifier, in input order."""
+        outcomes: dict[int, FetchOutcome] = {}
+        wanted: list[tuple[int, Identifier]] = []
+        for i, ident in enumerate(identifiers):
+            stored = self.store.get(ident.key)
+            if stored and not refresh and self.store.is_fresh(stored.record_id, self.ttl):
+                outcomes[i] = _outcome(ident, "cached", stored)
+            else:
+                wanted.append((i, ident))
+        by_pmid = [(i, x) for i, x in wanted if x.kind == "pmid"]
+        others = [(i, x) for i, x in wanted if x.kind != "pmid"]
+        outcomes.update(self._via_europepmc(others, by_pmid))
+        outcomes.update(self._via_pubmed(by_pmid))
+        return [outcomes[i] for i in range(len(identifiers))]
+
+    # ------------------------------------------------------------------ PubMed
+
+    def _via_pubmed(self, items: list[tuple[int, Identifier]]) -> dict[int, FetchOutcome]:
+        if not items:
+            return {}
+        client = self.sources.eutils
+        if client is None:
+            return {i: self._fallback(x, "offline: PubMed not contacted") for i, x in items}
+        pmids = list(dict.fromkeys(x.value for _, x in items))
+        found: dict[str, Record] = {}
+        failed: dict[str, str] = {}
+        try:
+            for body in client.efetch_pubmed(pmids):
+                found.update(self._store_pubmed(body))
+        except FetchError as e:
+            reason = f"PubMed: {e}"
+            if e.status is None:
+                self.sources.note_unreachable("PubMed", e)
+            failed.update({p: reason for p in e.ids or pmids if p not in found})
+        out = {}
+        for i, ident in items:
+            if ident.value in found:
+                out[i] = _outcome(ident, "fetched", found[ident.value])
+            elif ident.value in failed:
+                out[i] = self._fallback(ident, failed[ident.value])
+            else:
+                out[i] = FetchOutcome(
+                    input=ident.input, status="not_found", reason="PubMed returned no record"
+                )
+        return out
+
+    def _store_pubmed(self, body: bytes) -> dict[str, Record]:
+        records: dict[str, Record] = {}
+        for item in iter_records(io.BytesIO(body)):
+            if isinstance(item, DeletedCitation):
+                self.store.delete_pmids(item.pmids)
+                continue
+            record_id = self.store.upsert(item)
+            stored = self.store.get(record_id) or item
+            if item.pmid:
+                records[item.pmid] = stored
+        return records
+
+    # ------------------------------------------------------------------ Europe PMC
+
+    def _via_europepmc(
+        self, items: list[tuple[int, Identifier]], pubmed_queue: list[tuple[int, Identifier]]
+    ) -> dict[int, FetchOutcome]:
+        """DOIs and PMCIDs: look up in Europe PMC; a hit with a PMID is queued for PubMed as well."""
+        client = self.sources.europepmc
+        out: dict[int, FetchOutcome] = {}
+        for i, ident in items:
+            if client is None:
+                out[i] = self._fallback(ident, "offline: Europe PMC not contacted")
+                continue
+            try:
+                item = client.lookup(ident.kind, ident.value)  # type: ignore[arg-type]
+            except FetchError as e:
+                if e.status is None:
+                    self.sources.note_unreachable("Europe PMC", e)
+                out[i] = self._fallback(ident, f"Europe PMC: {e}")
+                continue
+            if item is None:
+                out[i] = FetchOutcome(
+                    input=ident.input, status="not_found", reason="Europe PMC has no record"
+                )
+                continue
+            record = record_from_europepmc(item)
+            record_id = self.store.upsert(record, raw=json.dumps(item, ensure_ascii=False))
+            out[i] = _outcome(ident, "fetched", self.store.get(record_id) or record)
+            if record.pmid and self.sources.eutils is not None:
+                pubmed_queue.append((i, Identifier(kind="pmid", value=record.pmid, input=ident.input)))
+        return out
+
+    # ------------------------------------------------------------------ helpers
+
+    def _fallback(self, ident: Identifier, reason: str) -> FetchOutcome:
+        """A source could not answer: a stored (stale) record still serves, marked as not refreshed."""
+        stored = self.store.get(ident.key)
+        if stored:
+            return _outcome(ident, "cached", stored, reason=f"not refreshed ({reason})")
+        return FetchOutcome(input=ident.input, status="failed", reason=reason)
+
+
+def _outcome(ident: Identifier, status: Status, record: Record, reason: str | None = None) -> FetchOutcome:
+    return FetchOutcome(
+        input=ident.input, record_id=record.record_id, status=status, reason=reason, title=record.title
+    )
+
+
+def search_remote(sources: Sources, store: RecordStore, source: str, query: str, limit: int) -> list[Record]:
+    """Search PubMed or Europe PMC live, store what is found, and return the records in rank order."""
+    if source == "europepmc":
+        if sources.europepmc is None:
+            raise CurateError("Europe PMC is off: offline, or CURATE_NCBI_EMAIL not configured")
+        records = [record_from_europepmc(item) for item in sources.europepmc.search(query, limit=limit)]
+        ids = [store.upsert(r) for r in records]
+        return [store.get(i) or r for i, r in zip(ids, records, strict=True)]
+    if sources.eutils is None:
+        raise CurateError("PubMed is off: offline, or CURATE_NCBI_EMAIL not configured")
+    pmids = sources.eutils.esearch(query, retmax=limit)[:limit]
+    outcomes = Acquirer(store, sources, ttl_seconds=float("inf")).fetch(
+        [Identifier(kind="pmid", value=p, input=p) for p in pmids]
+    )
+    return [r for o in outcomes if o.record_id and (r := store.get(o.record_id))]
