@@ -204,12 +204,15 @@ def run(
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
     from pipeline.flows import curate_all
 
-    summary = curate_all(root=root.resolve(), max_bytes=s.max_document_bytes)
+    if s.store_url is None:
+        s.state_dir.mkdir(parents=True, exist_ok=True)
+    summary = curate_all(root=root.resolve(), max_bytes=s.max_document_bytes, store_url=s.resolved_store_url)
     for warning in summary.warnings:
         log.warning(warning)
     typer.echo(
         f"curate run {summary.run_id}: {len(summary.documents)} document(s), {summary.claims} claims, "
-        f"{summary.markers} markers ({summary.ambiguous} ambiguous) in {summary.seconds:.1f}s",
+        f"{summary.markers} markers ({summary.ambiguous} ambiguous), "
+        f"{summary.records_in_store} records in the store, in {summary.seconds:.1f}s",
         err=True,
     )
     for path in summary.outputs:

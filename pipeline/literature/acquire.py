@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from pipeline.errors import CurateError, FetchError
+from pipeline.errors import CurateError, FetchError, ParseError
 from pipeline.literature.europepmc import EuropePmcClient
 from pipeline.literature.europepmc_json import record_from_europepmc
 from pipeline.literature.eutils import EutilsClient
@@ -172,7 +172,12 @@ def search_remote(sources: Sources, store: RecordStore, source: str, query: str,
     if source == "europepmc":
         if sources.europepmc is None:
             raise CurateError("Europe PMC is off: offline, or CURATE_NCBI_EMAIL not configured")
-        records = [record_from_europepmc(item) for item in sources.europepmc.search(query, limit=limit)]
+        records = []
+        for item in sources.europepmc.search(query, limit=limit):
+            try:
+                records.append(record_from_europepmc(item))
+            except ParseError as e:  # e.g. an Agricola record with no PMID, DOI or PMCID: nothing to key
+                log.info("skipped a Europe PMC result: %s", e)
         ids = [store.upsert(r) for r in records]
         return [store.get(i) or r for i, r in zip(ids, records, strict=True)]
     if sources.eutils is None:

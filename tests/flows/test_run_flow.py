@@ -22,7 +22,9 @@ def test_curate_run_writes_tables_and_reports(tmp_path):
         [str(curate), "run", "--root", str(tmp_path)], capture_output=True, text=True, env=env, timeout=300
     )
     assert result.returncode == 0, result.stderr
-    assert "1 document(s), 203 claims" in result.stderr
+    assert "1 document(s), 203 claims" in result.stderr and "38 records in the store" in result.stderr
+    assert "record store: 38 records (38 imported from the snapshot)" in result.stderr
+    assert (tmp_path / ".curate" / "store.sqlite").is_file()
     assert "wrote curated/claims.parquet" in result.stderr and "wrote reports/vitamin-k2.md" in result.stderr
     assert "Traceback" not in result.stderr
     claims = pq.read_table(tmp_path / "curated" / "claims.parquet").to_pandas()
