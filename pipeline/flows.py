@@ -75,6 +75,12 @@ def emit_outputs_task(docs: list[ParsedDocument], root: Path, run: RunInfo) -> l
     return written
 
 
+def _relative(doc: ParsedDocument, root: Path) -> ParsedDocument:
+    """Outputs name the source file relative to the project, so they do not depend on the checkout."""
+    path = Path(doc.path)
+    return doc.model_copy(update={"path": str(path.relative_to(root))}) if path.is_relative_to(root) else doc
+
+
 @flow(name="curate_all", log_prints=False)
 def curate_all(root: Path, max_bytes: int, store_url: str) -> RunSummary:
     """Every document in `sources/documents/`: parse, then write the curated tables and reports."""
@@ -93,7 +99,7 @@ def curate_all(root: Path, max_bytes: int, store_url: str) -> RunSummary:
         summary.records_in_store,
         summary.snapshot_imported,
     )
-    docs = [parse_document_task(folder, max_bytes) for folder in folders]
+    docs = [_relative(parse_document_task(folder, max_bytes), root) for folder in folders]
     for doc in docs:
         markers = [m for c in doc.claims for m in c.markers]
         log.info(

@@ -9,7 +9,7 @@ import html
 import re
 from collections import Counter
 
-from pipeline.models import Claim, Marker, ParsedDocument
+from pipeline.models import Claim, Marker, ParsedDocument, Section
 
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 
@@ -36,6 +36,18 @@ def _claim(c: Claim) -> list[str]:
     return lines
 
 
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _untitled(section: Section, claims: list[Claim]) -> str:
+    """A heading for a section that has none: the preamble, or an FAQ answer whose question was lost."""
+    if section.kind == "faq_answer":
+        opening = claims[0].text if claims else section.section_id
+        return f"FAQ answer (question lost): {_short(opening, 80)}"
+    return section.kind.capitalize()
+
+
 def render(doc: ParsedDocument) -> str:
     claims, markers = doc.claims, [m for c in doc.claims for m in c.markers]
     kinds = Counter(c.kind for c in claims)
@@ -45,7 +57,7 @@ def render(doc: ParsedDocument) -> str:
     if doc.meta.origin_url:
         out.append(f"Origin: <{html.escape(doc.meta.origin_url)}>  ")
     out += [
-        f"Source file: `{md_escape(doc.path)}`",
+        f"Source file: `{doc.path.replace('`', '')}`",
         "",
         "## Summary",
         "",
@@ -58,13 +70,13 @@ def render(doc: ParsedDocument) -> str:
     out += [f"- Warning: {md_escape(w)}" for w in doc.warnings]
     if ambiguous:
         out += ["", "## Ambiguous markers", ""]
-        out += [f"- L{m.line} `{c.claim_id}`: {_marker(m)}" for c, m in ambiguous]
+        out += [f"- {_marker(m)} in `{c.claim_id}`: {md_escape(_short(c.text))}" for c, m in ambiguous]
     out += ["", "## Sections and claims"]
     by_section: dict[str, list[Claim]] = {}
     for c in claims:
         by_section.setdefault(c.section, []).append(c)
     for s in doc.sections:
-        heading = s.heading or f"(answer, no heading) {s.section_id}"
+        heading = s.heading or _untitled(s, by_section.get(s.section_id, []))
         out += [
             "",
             f"{'#' * min(s.level + 2, 6)} {md_escape(heading)}",
