@@ -6,7 +6,7 @@ Stages import from here; this module imports no stage.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -248,3 +248,50 @@ class DeletedCitation(Model):
     """A `DeleteCitation` entry of a PubMed update file: the PMIDs to remove from the store."""
 
     pmids: list[str]
+
+
+# ----------------------------------------------------------------------------- linking
+
+Relation = Literal["supports", "partial", "contradicts", "unrelated"]
+LinkOrigin = Literal["explicit", "discovered", "curator"]
+FlagKind = Literal[
+    "uncited",
+    "unresolved_marker",
+    "missing_record",
+    "evidence_type_mismatch",
+    "overstated",
+    "contradicted",
+    "retracted_support",
+    "indirect_population",
+]
+
+
+class Link(Model):
+    """One claim ↔ record link with the judgement of whether the record backs the claim."""
+
+    claim_id: str
+    line: int
+    record_id: str
+    origin: LinkOrigin
+    relation: Relation
+    score: float
+    evidence_type: EvidenceType | None = None
+    level: int | None = None
+    integrity: str | None = None
+    indirect: bool = False
+    reasons: list[str] = Field(default_factory=list)
+    marker: str | None = None  # "scope#number" for explicit links
+
+
+class Flag(Model):
+    kind: FlagKind
+    links: list[str] = Field(default_factory=list)  # record IDs of the links that raised it
+    detail: str
+
+
+class ClaimVerdict(Model):
+    claim_id: str
+    line: int
+    best_level: int | None = None  # best (lowest) evidence level among supporting links
+    counts_by_type: dict[str, int] = Field(default_factory=dict)
+    flags: list[Flag] = Field(default_factory=list)
