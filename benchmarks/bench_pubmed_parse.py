@@ -2,10 +2,14 @@
 
 Builds a baseline-sized PubmedArticleSet (default 30,000 articles, gzipped, in a temp dir) from the real
 records in tests/data/pubmed with their PMIDs rewritten to be distinct, then runs each parser in its own
-subprocess and reports articles/s, CPU seconds and peak RSS (ru_maxrss) as a markdown table.
+subprocess and reports articles/s, CPU seconds and peak RSS (ru_maxrss) as a markdown table, with each
+parser's speed relative to ours and ours relative to pubmed_parser.
 
     .venv/bin/python benchmarks/bench_pubmed_parse.py [--articles 30000] [--entrez-articles 5000]
         [--pubmed-parser-python /tmp/venv/bin/python]   # a separate venv with pubmed_parser installed
+
+pubmed_parser is measured when --pubmed-parser-python is given or this Python can import it; otherwise
+its row says "not installed" (`make bench` runs this script without arguments).
 
 Only the standard library is imported at module level, so another venv's Python can run the children.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import importlib.util
 import json
 import os
 import re
@@ -77,6 +82,14 @@ def run_iter_records(path: str) -> int:
 
     with gzip.open(path, "rb") as stream:
         return sum(1 for _ in iter_records(stream, path))
+
+
+def run_iter_records_with_raw(path: str) -> int:
+    sys.path.insert(0, str(ROOT))
+    from pipeline.literature.pubmed_xml import iter_records_with_raw
+
+    with gzip.open(path, "rb") as stream:
+        return sum(1 for _ in iter_records_with_raw(stream, path))
 
 
 def run_entrez_read(path: str) -> int:
@@ -153,6 +166,7 @@ def _block_entrez_downloads() -> None:
 
 CHILDREN: dict[str, Callable[[str], int]] = {
     "iter_records": run_iter_records,
+    "iter_records_with_raw": run_iter_records_with_raw,
     "entrez_read": run_entrez_read,
     "pubmed_parser": run_pubmed_parser,
     "raw_lxml": run_raw_lxml,
@@ -173,30 +187,42 @@ def child(name: str, path: str) -> None:
 # ----------------------------------------------------------------------------- driver
 
 
-def measure(name: str, path: Path, python: str) -> dict[str, float] | None:
+def measure(name: str, path: Path, python: str) -> dict[str, float] | str:
+    """One parser's measurements from a fresh subprocess, or "failed" (its error is printed)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [python, __file__, "--child", name, str(path)], capture_output=True, text=True, env=env, timeout=1800
     )
     if done.returncode != 0:
         print(f"{name}: failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-        return None
+        return "failed"
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def table(rows: list[tuple[str, dict[str, float]]], base: dict[str, float]) -> str:
+def table(rows: list[tuple[str, dict[str, float] | str]], base: dict[str, float]) -> str:
+    """Markdown table; a parser that did not run gets a row saying why ("not installed", "failed")."""
     lines = [
         "| parser | articles | wall s | articles/s | CPU s | articles/CPU s | peak RSS MB | CPU vs ours |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     base_rate = base["count"] / base["cpu"]
     for label, m in rows:
+        if isinstance(m, str):
+            lines.append(f"| {label} | {m} | | | | | | |")
+            continue
         rate, cpu_rate = m["count"] / m["wall"], m["count"] / m["cpu"]
         lines.append(
             f"| {label} | {m['count']:,.0f} | {m['wall']:.1f} | {rate:,.0f} | {m['cpu']:.1f} "
             f"| {cpu_rate:,.0f} | {m['peak_mb']:.0f} | {cpu_rate / base_rate:.2f}x |"
         )
     return "\n".join(lines)
+
+
+def pubmed_parser_python(given: str | None) -> str | None:
+    """The Python to run pubmed_parser with: the one given, else this one if it has pubmed_parser."""
+    if given:
+        return given
+    return sys.executable if importlib.util.find_spec("pubmed_parser") else None
 
 
 def main() -> None:
@@ -210,23 +236,36 @@ def main() -> None:
         build_corpus(args.entrez_articles, small)
         name = big.name if args.baseline else f"{args.articles:,} fixture articles"
         print(f"corpus: {name}, {size / 1e6:.0f} MB uncompressed (gzip); Python {sys.version.split()[0]}")
+        small_label = f"{args.entrez_articles:,}-article file"
         plan = [
             ("iter_records (all fields, Records)", "iter_records", big, sys.executable),
+            ("iter_records_with_raw (Records + raw XML)", "iter_records_with_raw", big, sys.executable),
             ("raw lxml pull parser (no fields)", "raw_lxml", big, sys.executable),
             ("raw ElementTree iterparse (no fields)", "raw_etree", big, sys.executable),
             ("raw defusedxml iterparse (no fields)", "raw_defusedxml", big, sys.executable),
+            (f"Bio.Entrez.read ({small_label})", "entrez_read", small, sys.executable),
+            (f"iter_records ({small_label})", "iter_records", small, sys.executable),
             (
-                f"Bio.Entrez.read ({args.entrez_articles:,}-article file)",
-                "entrez_read",
-                small,
-                sys.executable,
+                "pubmed_parser.parse_medline_xml",
+                "pubmed_parser",
+                big,
+                pubmed_parser_python(args.pubmed_parser_python),
             ),
-            (f"iter_records ({args.entrez_articles:,}-article file)", "iter_records", small, sys.executable),
         ]
-        if args.pubmed_parser_python:
-            plan.append(("pubmed_parser.parse_medline_xml", "pubmed_parser", big, args.pubmed_parser_python))
-        rows = [(label, m) for label, name, path, python in plan if (m := measure(name, path, python))]
-        print(table(rows, rows[0][1]))
+        rows = [(label, measure(name, path, py) if py else "not installed") for label, name, path, py in plan]
+        ours = rows[0][1]
+        if isinstance(ours, str):
+            raise SystemExit("iter_records failed: see the error above")
+        print(table(rows, ours))
+        print(versus_pubmed_parser(ours, rows[-1][1]))
+
+
+def versus_pubmed_parser(ours: dict[str, float], theirs: dict[str, float] | str) -> str:
+    """The headline: how many times pubmed_parser's articles per CPU second iter_records reaches."""
+    if isinstance(theirs, str):
+        return f"\niter_records vs pubmed_parser: pubmed_parser {theirs} (see --pubmed-parser-python)"
+    ratio = (ours["count"] / ours["cpu"]) / (theirs["count"] / theirs["cpu"])
+    return f"\niter_records vs pubmed_parser: {ratio:.2f}x the articles per CPU second, all fields kept"
 
 
 def parse_args() -> argparse.Namespace:

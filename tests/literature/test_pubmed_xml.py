@@ -1,4 +1,8 @@
-"""PubMed XML parser against real efetch responses and MEDLINE baseline/update subsets (tests/data/pubmed)."""
+"""PubMed XML parser against real efetch responses and MEDLINE baseline/update subsets (tests/data/pubmed).
+
+Field functions (pubmed_fields.py) are tested through whole records; their fast paths are checked against
+the general code they shortcut with Hypothesis.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,18 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 from pipeline.errors import ParseError
+from pipeline.literature.identifiers import IdentifierError, parse_identifier, record_key
+from pipeline.literature.pubmed_fields import collapse_space, flatten_text, normalised_id, parse_medline_date
 from pipeline.literature.pubmed_xml import (
     TruncatedXML,
-    flatten_text,
+    _record_id,
     iter_records,
-    parse_medline_date,
+    iter_records_with_raw,
     parse_records,
 )
 from pipeline.models import DeletedCitation, Record
@@ -94,6 +102,45 @@ def test_records_stream_from_a_gzip_file_without_reading_it_all() -> None:
 
 def test_empty_efetch_result_gives_no_records() -> None:
     assert parse_records(raw("metapub_37909814.xml")) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "pmparser_pubmed26n1335.xml.gz",  # articles and a DeleteCitation
+        "pmparser_pubmed20n1016.xml.gz",  # raw UTF-8 names
+        "biopython_pubmed7.xml",  # MathML in its own namespace
+        "metapub_book_20301577.xml",  # a PubmedBookArticle
+    ],
+)
+def test_raw_payload_parses_back_to_the_same_item(name: str) -> None:
+    data = raw(name)
+    pairs = list(iter_records_with_raw(io.BytesIO(data), source=name))
+    assert [item for item, _ in pairs] == parse_records(data)
+    for item, payload in pairs:
+        book = isinstance(item, Record) and item.is_book
+        tag = "DeleteCitation" if isinstance(item, DeletedCitation) else "PubmedArticle"
+        assert payload.startswith(f"<{'PubmedBookArticle' if book else tag}>".encode())
+        assert parse_records(b"<PubmedArticleSet>" + payload + b"</PubmedArticleSet>") == [item]
+
+
+def test_raw_payload_is_the_record_element_in_utf8() -> None:
+    items = iter_records_with_raw(io.BytesIO(raw("pmparser_pubmed20n1016.xml.gz")))
+    pairs = {r.pmid: p for r, p in items if isinstance(r, Record)}
+    payload = pairs["27789571"]
+    assert "Lüscher".encode() in payload and "Tokgözoglu".encode() in payload
+    assert payload.startswith(b"<PubmedArticle>") and payload.endswith(b"</PubmedArticle>")
+    assert b"27789571" not in pairs["30688251"]  # each payload holds its own element only
+
+
+def test_iter_records_never_serialises(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: object, **_kwargs: object) -> bytes:
+        raise AssertionError("iter_records serialised an element")
+
+    monkeypatch.setattr(etree, "tostring", refuse)
+    assert len(parse_records(raw("pmparser_pubmed26n1335.xml.gz"))) == 31
+    with pytest.raises(AssertionError, match="serialised"):
+        next(iter_records_with_raw(io.BytesIO(raw("pmparser_pubmed26n1335.xml.gz"))))
 
 
 # ----------------------------------------------------------------------------- retractions and links
@@ -469,3 +516,35 @@ def test_ordinary_pubmed_doctype_is_accepted_without_fetching_the_dtd(
 
 def _no_network(*_args: object, **_kwargs: object) -> None:
     raise AssertionError("the parser tried to open a socket")
+
+
+# ----------------------------------------------------------------------------- fast paths = general code
+
+
+@given(st.text(alphabet=st.sampled_from("ab \t\n\r\xa0\u2003\u200b\x85é"), max_size=30))
+def test_collapse_space_equals_split_and_join(text: str) -> None:
+    assert collapse_space(text) == (" ".join(text.split()) or None)
+
+
+DOI_LIKE = st.from_regex(r"10\.\d{3,10}/[A-Za-z0-9.()\[\]<>%;:,'!?_/-]{0,12}", fullmatch=True)
+
+
+@given(DOI_LIKE)
+def test_plain_doi_shortcut_equals_the_identifier_parser(text: str) -> None:
+    try:
+        ident = parse_identifier(text)
+        expected = ident.value if ident.kind == "doi" else None
+    except IdentifierError:
+        expected = None
+    assert normalised_id(text, "doi") == expected
+
+
+@given(st.from_regex(r"0*\d{1,11}", fullmatch=True), st.sampled_from([None, "10.1000/x"]))
+def test_pmid_shortcut_equals_record_key(pmid: str, doi: str | None) -> None:
+    try:
+        expected = record_key(pmid=pmid, doi=doi)
+    except IdentifierError:
+        with pytest.raises(IdentifierError):
+            _record_id(pmid, doi, None)
+        return
+    assert _record_id(pmid, doi, None) == expected
