@@ -280,7 +280,7 @@ def test_fake_replace_fault_serves_the_given_reply(fake_eutils):
 
 
 def test_the_session_blocks_every_non_loopback_address():
-    import conftest
+    from fakes import network as conftest
 
     http = fast_http("https://eutils.ncbi.nlm.nih.gov/entrez/eutils/")
     with pytest.raises(conftest.NetworkBlocked):
