@@ -1,0 +1,75 @@
+"""`curate grade`: grade stored records, or the records of a JSON Lines or PubMed XML file, as JSON Lines.
+
+The main CLI wires this in; errors are raised as CurateError subclasses for it to translate.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.errors import InputError
+from pipeline.grading import grade_record
+from pipeline.models import DeletedCitation, Record
+
+log = logging.getLogger("curate")
+
+
+def grade_command(ids: list[str], input: Path | None, text_only: bool) -> None:
+    """Print one JSON line per graded record; IDs are resolved through the store (any identifier form)."""
+    if ids and input is not None:
+        raise InputError("give record IDs or --input FILE, not both")
+    records = _file_records(input) if input is not None else _stored_records(ids)
+    out = sys.stdout
+    count = 0
+    for record in records:
+        grade = grade_record(record, text_only=text_only)
+        out.write(json.dumps(grade.model_dump(mode="json"), ensure_ascii=False) + "\n")
+        count += 1
+    out.flush()
+    log.info("graded %d record(s)%s", count, " (text only)" if text_only else "")
+
+
+def _file_records(path: Path) -> Iterator[Record]:
+    """Records of a PubMed XML file (.xml, .xml.gz) or a JSON Lines file (record or snapshot format)."""
+    if not path.is_file():
+        raise InputError(f"no such file: {path}")
+    if path.name.endswith((".xml", ".xml.gz")):
+        yield from _xml_records(path)
+        return
+    from pipeline.literature.record_jsonl import iter_jsonl_records
+
+    with path.open(encoding="utf-8") as stream:
+        yield from iter_jsonl_records(stream, str(path))
+
+
+def _xml_records(path: Path) -> Iterator[Record]:
+    from pipeline.literature.pubmed_xml import iter_records
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as stream:
+        for item in iter_records(stream, str(path)):
+            if isinstance(item, DeletedCitation):
+                log.warning("%s: skipping a DeleteCitation for %s", path, ", ".join(item.pmids))
+            else:
+                yield item
+
+
+def _stored_records(ids: list[str]) -> Iterator[Record]:
+    """The stored records for these IDs (all stored records when none are given); unknown IDs fail at end."""
+    from pipeline.settings import Settings
+    from pipeline.wiring import open_store
+
+    with open_store(Settings()) as store:
+        if not ids:
+            yield from store.iter_records()
+            return
+        found = store.get_many(ids)
+        yield from (found[key] for key in ids if key in found)
+    missing = [key for key in ids if key not in found]
+    if missing:
+        raise InputError(f"not in the record store: {', '.join(missing)} (run `curate fetch` first)")

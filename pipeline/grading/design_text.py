@@ -1,0 +1,207 @@
+"""Study design from the title and abstract alone: ordered cue groups, the first that speaks wins.
+
+Precedence (first wins): notices, editorials, protocols > meta-analysis > systematic review > guideline >
+review of case reports > review > randomised trial > non-randomised trial > case series > case report >
+observational. Trials and observational cues on animals make an animal study. When none of these
+speak, the population decides: animals and/or cells (levels of mechanism), humans with association
+words (observational, low confidence), else `other`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.grading.details import pooled_designs, trial_detail
+from pipeline.grading.models import Reason
+from pipeline.grading.text import Hit, RecordText, all_hits, first_hit
+
+_LITERATURE_REVIEW = re.compile(
+    r"[\s,:;-]*\b(and|with|plus|we|also|:)?\s*(a\s+)?(brief\s+|short\s+|focused\s+)?"
+    r"(review(ed)?|overview)\s+(of\s+)?(the\s+)?(relevant\s+|pertinent\s+|current\s+)?literature\b",
+    re.IGNORECASE,
+)
+_COUNT_WORDS = dict(
+    zip(
+        ("three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen"),
+        range(3, 14),
+        strict=True,
+    )
+) | {"one": 1, "two": 2, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18}
+_OBS_DETAILS = (
+    ("case-control", re.compile(r"case[- ]control", re.I)),
+    ("cross-sectional", re.compile(r"cross[- ]sectional", re.I)),
+    ("mendelian randomisation", re.compile(r"mendelian", re.I)),
+    ("genome-wide association", re.compile(r"genome-wide|gwas", re.I)),
+    ("qualitative", re.compile(r"qualitative|interview", re.I)),
+    ("prospective cohort", re.compile(r"prospective", re.I)),
+    ("retrospective cohort", re.compile(r"retrospective", re.I)),
+    ("cohort", re.compile(r"cohort|follow", re.I)),
+    ("survey", re.compile(r"survey", re.I)),
+)
+_SCOPING = re.compile(r"\bscoping (review|study)\b", re.I)
+_UMBRELLA = re.compile(r"umbrella|overview of (systematic )?reviews", re.I)
+_DETAIL_OTHER = {
+    "notice": "notice",
+    "editorial": "editorial or reply",
+    "protocol": "protocol",
+    "guideline": "guideline",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A design decision with its detail, confidence and the reasons behind it."""
+
+    design: str
+    detail: str | None
+    confidence: float
+    reasons: list[Reason] = field(default_factory=list)
+
+
+def reason(hit: Hit, effect: str) -> Reason:
+    return Reason(signal="text", where=hit.where, evidence=hit.span, effect=effect)
+
+
+def design_from_text(text: RecordText) -> Finding | None:
+    """The first design the text states about itself, or None when it states none."""
+    for rule in (_other, _synthesis, _guideline, _review, _trial, _cases, _observational):
+        found = rule(text)
+        if found is not None:
+            return found
+    return None
+
+
+def _other(text: RecordText) -> Finding | None:
+    for group in ("notice", "editorial", "protocol"):
+        if hit := first_hit(group, text):
+            return Finding("other", _DETAIL_OTHER[group], 0.85, [reason(hit, f"design=other ({group})")])
+    return None
+
+
+def _synthesis(text: RecordText) -> Finding | None:
+    meta, review = first_hit("meta_analysis", text), first_hit("systematic_review", text)
+    hit = meta or review
+    if hit is None or (meta is None and _SCOPING.search(f"{text.title} {text.abstract}")):
+        return None  # a scoping review searches databases too, but is not a systematic review
+    design = "meta_analysis" if meta else "systematic_review"
+    umbrella = "umbrella review" if _UMBRELLA.search(hit.span) else None
+    detail = "; ".join(d for d in (umbrella, pooled_designs(text)) if d) or None
+    return Finding(design, detail, _strength(hit), [reason(hit, f"design={design}")])
+
+
+def _guideline(text: RecordText) -> Finding | None:
+    hit = first_hit("guideline", text)
+    studied = any(first_hit(g, text, "title") for g in ("rct", "nonrandomized_trial", "observational"))
+    if hit is None or studied:
+        return None
+    return Finding("other", "guideline", 0.75, [reason(hit, "design=other (guideline)")])
+
+
+def _review(text: RecordText) -> Finding | None:
+    if hit := first_hit("review_of_cases", text):
+        return Finding("review", "review of case reports", 0.85, [reason(hit, "design=review")])
+    # "a case report and review of the literature" is a case report, not a review
+    cleaned = text
+    if text.mentions(("literature",)):
+        cleaned = RecordText(
+            _LITERATURE_REVIEW.sub(" ", text.title), _LITERATURE_REVIEW.sub(" ", text.abstract)
+        )
+    hit = first_hit("review", cleaned)
+    if hit is None:
+        return None
+    detail = "scoping review" if "scoping" in hit.span.lower() else None
+    return Finding("review", detail, _strength(hit), [reason(hit, "design=review")])
+
+
+def _trial(text: RecordText) -> Finding | None:
+    hit, design = first_hit("rct", _without_nonrandom(text)), "rct"
+    if hit is None:
+        hit, design = first_hit("nonrandomized_trial", text), "nonrandomized_trial"
+    if hit is None:
+        return None
+    if lab := _lab_instead(text, hit, design):
+        return lab
+    return Finding(design, trial_detail(text), _strength(hit), [reason(hit, f"design={design}")])
+
+
+def _cases(text: RecordText) -> Finding | None:
+    for hit in all_hits("case_series", text):
+        count = _count(hit)
+        if count is None or count >= 3:
+            return Finding("case_series", None, _strength(hit), [reason(hit, "design=case_series")])
+    if hit := first_hit("case_report", text):
+        return Finding("case_report", None, _strength(hit), [reason(hit, "design=case_report")])
+    return None
+
+
+def _observational(text: RecordText) -> Finding | None:
+    hit = first_hit("observational", text)
+    if hit is None:
+        return None
+    if lab := _lab_instead(text, hit, "observational"):
+        return lab
+    detail = next((name for name, p in _OBS_DETAILS if p.search(hit.span)), None)
+    return Finding("observational", detail, _strength(hit) - 0.05, [reason(hit, "design=observational")])
+
+
+def _lab_instead(text: RecordText, hit: Hit, design: str) -> Finding | None:
+    """A trial or cohort whose subjects are animals is an animal study (randomised or not)."""
+    animal = first_hit("animal", text)
+    if animal is None or first_hit("humans", text) is not None:
+        return None
+    cells = first_hit("in_vitro", text)
+    kind = "in_vitro_and_animal" if cells else "animal"
+    detail = "randomised animal experiment" if design == "rct" else None
+    reasons = [reason(hit, f"{design} cue on animals"), reason(animal, f"design={kind}")]
+    return Finding(kind, detail, 0.75, reasons)
+
+
+def lab_design(
+    text: RecordText, mesh_animals: str | None, mesh_cells: str | None, cell_lines: list[str]
+) -> Finding | None:
+    """Animals and/or cells under study, from text cues, MeSH headings (names given) and named cell lines."""
+    animal, cells = first_hit("animal", text), first_hit("in_vitro", text)
+    has_animal = bool(animal or mesh_animals)
+    has_cells = bool(cells or mesh_cells or cell_lines)
+    if not (has_animal or has_cells):
+        return None
+    kind = "in_vitro_and_animal" if has_animal and has_cells else ("animal" if has_animal else "in_vitro")
+    reasons = [reason(h, f"design={kind}") for h in (animal, cells) if h is not None]
+    reasons += [
+        Reason(signal="mesh", evidence=name, effect=f"design={kind}")
+        for name in (mesh_animals, mesh_cells)
+        if name
+    ]
+    if cell_lines:
+        reasons.append(Reason(signal="text", evidence=", ".join(cell_lines), effect="cell lines named"))
+    confidence = 0.75 if len(reasons) >= 2 else 0.6
+    return Finding(kind, None, confidence, reasons)
+
+
+def weak_observational(text: RecordText) -> Finding | None:
+    """People studied and associations reported, but no design named: observational, low confidence."""
+    people, assoc = first_hit("humans", text), first_hit("weak_observational", text)
+    if people is None or assoc is None or not text.abstract:
+        return None
+    reasons = [reason(people, "humans studied"), reason(assoc, "design=observational (no design named)")]
+    return Finding("observational", None, 0.5, reasons)
+
+
+def _strength(hit: Hit) -> float:
+    return 0.85 if hit.where == "title" else 0.8
+
+
+def _count(hit: Hit) -> int | None:
+    word = hit.match.groupdict().get("count") if hit.match else None
+    if word is None:
+        return None
+    return int(word) if word.isdigit() else _COUNT_WORDS.get(word.lower(), 20)
+
+
+def _without_nonrandom(text: RecordText) -> RecordText:
+    """Drop "non-randomised" and "Mendelian randomisation" so they do not read as randomised trials."""
+    if not text.mentions(("randomi",)):
+        return text
+    pattern = re.compile(r"\bnon-?\s?randomi[sz]ed|\bmendelian randomi[sz]ation|\bquasi-randomi[sz]ed", re.I)
+    return RecordText(pattern.sub(" ", text.title), pattern.sub(" ", text.abstract))

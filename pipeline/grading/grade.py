@@ -1,0 +1,74 @@
+"""Record → Grade: design, population, evidence level, integrity and the reasons behind each.
+
+Never raises on odd records: no title, no abstract, unknown publication types or conflicting signals give
+a grade with low confidence and a reason saying why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from pipeline.grading.design import classify, unknown_types
+from pipeline.grading.integrity import integrity
+from pipeline.grading.level import evidence_level
+from pipeline.grading.models import Grade, Reason
+from pipeline.grading.population import population
+from pipeline.grading.text import record_text
+from pipeline.models import Record
+
+_NON_ENGLISH_PENALTY = 0.05
+
+
+def grade_record(record: Record, *, text_only: bool = False) -> Grade:
+    """Grade one record. `text_only` ignores publication types and MeSH for design (not for integrity)."""
+    text = record_text(record)
+    found = classify(record, text, text_only)
+    level, level_why = evidence_level(found.design, found.detail)
+    status = integrity(record)
+    reasons = [*found.reasons, Reason(signal="record", evidence=found.design, effect=f"level: {level_why}")]
+    reasons += status.reasons + _input_warnings(record, text_only)
+    confidence = found.confidence - (_NON_ENGLISH_PENALTY if _non_english(record) else 0.0)
+    return Grade(
+        record_id=record.record_id,
+        evidence_type=found.design,  # type: ignore[arg-type]
+        design_detail=found.detail,
+        population=population(text, record.mesh_headings, found.design, text_only),
+        level=level,
+        confidence=round(max(0.05, min(1.0, confidence)), 2),
+        integrity=status.status,
+        integrity_role=status.role,
+        integrity_links=status.links,
+        can_support=status.can_support,
+        text_only=text_only,
+        reasons=reasons,
+    )
+
+
+def grade_records(records: Iterable[Record], *, text_only: bool = False) -> Iterator[Grade]:
+    """Grades for a stream of records, in order."""
+    for record in records:
+        yield grade_record(record, text_only=text_only)
+
+
+def _input_warnings(record: Record, text_only: bool) -> list[Reason]:
+    out = []
+    if not text_only:
+        out += [
+            Reason(signal="publication_type", evidence=name, effect="unknown publication type: ignored")
+            for name in unknown_types(record.publication_types)
+        ]
+    if _non_english(record):
+        langs = ", ".join(record.language)
+        out.append(
+            Reason(
+                signal="record",
+                where="language",
+                evidence=langs,
+                effect="non-English record: graded from the English title/abstract",
+            )
+        )
+    return out
+
+
+def _non_english(record: Record) -> bool:
+    return bool(record.language) and "eng" not in record.language

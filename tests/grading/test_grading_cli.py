@@ -1,0 +1,76 @@
+"""`curate grade` through grade_command: JSON Lines files, PubMed XML, the record store, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli_grade import grade_command
+from pipeline.errors import InputError, ParseError
+from pipeline.literature.store import RecordStore
+from pipeline.models import EVIDENCE_TYPES
+
+DATA = Path(__file__).parents[1] / "data" / "grading"
+FIELDS = {
+    "record_id",
+    "evidence_type",
+    "design_detail",
+    "population",
+    "level",
+    "confidence",
+    "integrity",
+    "reasons",
+    "integrity_links",
+}
+
+
+def run(capsys, *args) -> list[dict]:
+    grade_command(*args)
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_contract_38_records_text_only(capsys):
+    rows = run(capsys, [], DATA / "vitamin-k2-records.jsonl", True)
+    assert len(rows) == 38
+    assert all(set(row) >= FIELDS and row["evidence_type"] in EVIDENCE_TYPES for row in rows)
+    by_id = {row["record_id"]: row for row in rows}
+    assert by_id["pmid:23191943"]["evidence_type"] == "meta_analysis"
+    assert by_id["pmid:23191943"]["level"] == 1
+    assert by_id["pmid:32150581"]["population"]["species"] == ["rats"]
+
+
+def test_pubmed_xml_gz(capsys):
+    rows = run(capsys, [], DATA / "pmparser_pubmed26n1334.xml.gz", False)
+    by_id = {row["record_id"]: row for row in rows}
+    notice = by_id["pmid:41578200"]
+    assert (notice["integrity"], notice["evidence_type"]) == ("retraction_notice", "other")
+    assert by_id["pmid:41583336"]["evidence_type"] == "case_report"
+
+
+def test_stored_records_by_any_identifier(capsys, tmp_path, monkeypatch, real_records):
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    monkeypatch.setenv("CURATE_STORE_URL", url)
+    with RecordStore(url) as store:
+        store.upsert_many([real_records["pmid:23225445"], real_records["doi:10.1002/hep.24430"]])
+    rows = run(capsys, ["23225445", "https://doi.org/10.1002/hep.24430"], None, False)
+    assert [(r["record_id"], r["evidence_type"]) for r in rows] == [
+        ("pmid:23225445", "rct"),
+        ("doi:10.1002/hep.24430", "rct"),
+    ]
+    with pytest.raises(InputError, match="pmid:424242"):
+        grade_command(["pmid:23225445", "pmid:424242"], None, False)
+    assert capsys.readouterr().out.count("\n") == 1  # the known record is still printed first
+    assert len(run(capsys, [], None, True)) == 2  # no IDs: every stored record
+
+
+def test_bad_input(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        grade_command([], tmp_path / "missing.jsonl", False)
+    with pytest.raises(InputError, match="not both"):
+        grade_command(["pmid:1"], tmp_path / "x.jsonl", False)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"pmid": "1", "title": "ok"}\nnot json\n', encoding="utf-8")
+    with pytest.raises(ParseError, match="line 2"):
+        grade_command([], broken, False)

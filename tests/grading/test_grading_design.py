@@ -1,0 +1,150 @@
+"""Study design: the issue's hard cases, publication-type precedence, and text-only mode."""
+
+from __future__ import annotations
+
+import pytest
+from grading_helpers import make
+
+from pipeline.grading import grade_record
+
+HARD_CASES = [
+    # (title, abstract, publication types, expected type, detail fragment or None)
+    (
+        "Vertebral osteomyelitis after dental procedures",
+        "We describe 16 patients with vertebral osteomyelitis following dental work, treated 2005-2019.",
+        ("Case Reports",),
+        "case_series",
+        None,
+    ),
+    (
+        "Hepatitis B reactivation on ibrutinib: a review of case reports",
+        "We searched for published case reports of hepatitis B reactivation and summarise 23 cases.",
+        (),
+        "review",
+        "review of case reports",
+    ),
+    (
+        "Sodium intake and blood pressure: a post hoc analysis of the DASH-Sodium randomized trial",
+        "In this post hoc analysis, participants who had been randomly assigned to diets were compared.",
+        ("Randomized Controlled Trial",),
+        "rct",
+        "post-hoc",
+    ),
+    (
+        "Coffee and liver cancer: a meta-analysis of prospective cohort studies",
+        "We performed a meta-analysis of 12 prospective cohort studies identified in PubMed and Embase.",
+        (),
+        "meta_analysis",
+        "pools observational studies",
+    ),
+    (
+        "Nivolumab in recurrent glioma",
+        "This phase II single-arm trial enrolled 40 patients who received nivolumab every two weeks.",
+        ("Clinical Trial, Phase II",),
+        "nonrandomized_trial",
+        "phase II",
+    ),
+    (
+        "Menaquinone-7 and arterial calcification in rats",
+        "Forty male Wistar rats were randomly assigned to four diet groups for 12 weeks.",
+        (),
+        "animal",
+        "randomised animal experiment",
+    ),
+    (
+        "Curcumin suppresses hepatoma growth in vitro and in vivo",
+        "HepG2 cells were treated with curcumin; in nude mice, xenografts shrank by 40%.",
+        (),
+        "in_vitro_and_animal",
+        None,
+    ),
+    (
+        "Vitamin K2 reduces calcification of human aortic tissue ex vivo",
+        "Human aortic valve tissue obtained at surgery was cultured ex vivo with menaquinone-7.",
+        (),
+        "in_vitro",
+        None,
+    ),
+    (
+        "Statins after stroke: a randomised trial with an observational cohort",
+        "Patients were randomly assigned to atorvastatin or placebo, and those declining randomisation "
+        "joined a parallel cohort followed for 3 years.",
+        (),
+        "rct",
+        "also reports an observational cohort",
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "abstract", "types", "expected", "detail"), HARD_CASES)
+def test_hard_cases(title: str, abstract: str, types: tuple[str, ...], expected: str, detail: str | None):
+    grade = grade_record(make(title, abstract, types))
+    assert grade.evidence_type == expected
+    if detail:
+        assert detail in (grade.design_detail or "")
+
+
+def test_mendelian_randomisation_is_not_a_randomised_trial():
+    record = make(
+        "Alcohol and stroke: a Mendelian randomization study", "We used SNPs from GWAS as instruments."
+    )
+    grade = grade_record(record, text_only=True)
+    assert grade.evidence_type == "observational"
+    assert grade.design_detail == "mendelian randomisation"
+
+
+def test_case_report_with_literature_review_stays_a_case_report(real_records):
+    grade = grade_record(real_records["pmid:25364329"], text_only=True)  # "… and review of the literature"
+    assert grade.evidence_type == "case_report"
+
+
+def test_publication_type_outranks_text_and_conflict_lowers_confidence():
+    record = make("A cohort study of statin use", "We followed 2,000 adults for 10 years.", ("Case Reports",))
+    grade = grade_record(record)
+    assert grade.evidence_type == "case_report"
+    assert grade.confidence == 0.7
+    assert any(r.effect.startswith("conflict: text suggests observational") for r in grade.reasons)
+
+
+def test_text_only_ignores_publication_types_and_mesh():
+    record = make("Effects of drug X", "", ("Randomized Controlled Trial",), mesh=("Mice", "Cohort Studies"))
+    assert grade_record(record).evidence_type == "rct"
+    text_only = grade_record(record, text_only=True)
+    assert text_only.evidence_type == "other"
+    assert text_only.text_only is True
+    assert all(r.signal not in ("publication_type", "mesh") for r in text_only.reasons)
+
+
+def test_renamed_and_old_publication_types_are_known():
+    assert grade_record(make("x", types=("Retraction Notice",))).evidence_type == "other"
+    assert (
+        grade_record(make("x", types=("Review of Reported Cases",))).design_detail == "review of case reports"
+    )
+    vet = grade_record(make("x", types=("Randomized Controlled Trial, Veterinary",)))
+    assert vet.evidence_type == "animal"
+
+
+def test_clinical_trial_the_text_calls_randomised_becomes_rct():
+    record = make("Drug X in asthma", "Patients were randomly assigned to X or placebo.", ("Clinical Trial",))
+    assert grade_record(record).evidence_type == "rct"
+
+
+def test_non_english_record_graded_from_english_abstract(real_records):
+    grade = grade_record(real_records["pmid:38051086"], text_only=True)  # Dutch, English abstract
+    assert grade.evidence_type == "case_report"
+    assert any(r.where == "language" and r.evidence == "dut" for r in grade.reasons)
+
+
+def test_real_post_hoc_phase_iii_trial(real_records):
+    grade = grade_record(real_records["pmid:41617358"])
+    assert grade.evidence_type == "rct"
+    assert grade.design_detail is not None
+    assert "phase III" in grade.design_detail and "post-hoc analysis of a trial" in grade.design_detail
+    assert grade.level == 3
+
+
+def test_reasons_name_the_signal_and_its_evidence(real_records):
+    grade = grade_record(real_records["pmid:23225445"])  # snapshot record with RCT type and MeSH
+    signals = {(r.signal, r.evidence) for r in grade.reasons}
+    assert ("publication_type", "Randomized Controlled Trial") in signals
+    assert grade.confidence == 0.95  # the title agrees: "prospective randomized controlled trial"

@@ -1,0 +1,40 @@
+"""The labelled evaluation set is well formed, and the scorer computes what the README reports."""
+
+from __future__ import annotations
+
+from pipeline.grading.evaluate import evaluate, markdown_table
+from pipeline.models import EVIDENCE_TYPES
+
+
+def test_every_label_is_in_the_vocabulary_and_justified(labels):
+    assert len(labels) >= 150
+    for row in labels:
+        assert row["type"] is None or row["type"] in EVIDENCE_TYPES, row
+        assert row["ref"] in ("pubmed", "reading") and len(row["why"]) > 10, row
+    ids = [row["id"] for row in labels]
+    assert len(ids) == len(set(ids))
+
+
+def test_every_labelled_record_is_in_the_data(labels, real_records):
+    assert {row["id"] for row in labels} <= set(real_records)
+    snapshot = [r for r in real_records.values() if r.source == "snapshot"]
+    assert len(snapshot) == 38 and {r.record_id for r in snapshot} <= {row["id"] for row in labels}
+
+
+def test_scores():
+    result = evaluate(
+        [
+            ("a", "rct", "rct"),
+            ("b", "rct", "observational"),
+            ("c", "observational", "rct"),
+            ("d", "other", "other"),
+        ]
+    )
+    assert (result.total, result.correct, result.accuracy) == (4, 2, 0.5)
+    rct = result.score("rct")
+    assert (rct.support, rct.predicted, rct.correct, rct.precision, rct.recall) == (2, 2, 1, 0.5, 0.5)
+    assert result.score("animal").precision is None
+    assert result.misses == [("b", "rct", "observational"), ("c", "observational", "rct")]
+    table = markdown_table(result, result)
+    assert "| rct | 2 | 0.50 | 0.50 | 0.50 | 0.50 |" in table
+    assert "animal" not in table  # classes with no labels and no predictions are left out
