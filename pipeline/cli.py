@@ -182,6 +182,48 @@ def store_stats() -> None:
         emit([store.stats().model_dump(mode="json")])
 
 
+# ----------------------------------------------------------------------------- grading and review
+
+
+@app.command()
+def grade(
+    ids: Annotated[
+        list[str] | None, typer.Argument(help="Stored records to grade (any identifier form).")
+    ] = None,
+    input: Annotated[
+        Path | None, typer.Option("--input", help="Record JSON Lines or PubMed XML (.gz).")
+    ] = None,
+    text_only: Annotated[
+        bool, typer.Option("--text-only", help="Ignore publication types and MeSH.")
+    ] = False,
+) -> None:
+    """Grade records: study design, evidence level and integrity, one JSON line per record."""
+    from pipeline.cli_grade import grade_command
+
+    grade_command(ids or [], input, text_only)
+
+
+@app.command()
+def review(
+    action: Annotated[str, typer.Argument(help="accept, reject, add, relation, evidence or note.")],
+    document: Annotated[Path, typer.Argument(help="The sources/documents/<slug> folder.")],
+    claim_id: Annotated[str, typer.Argument(help="The claim the decision is about.")],
+    record: Annotated[str | None, typer.Option("--record", help="The record (any identifier form).")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Free text kept with the decision.")] = None,
+    relation: Annotated[
+        str | None, typer.Option("--relation", help="supports, partial, contradicts or unrelated.")
+    ] = None,
+    evidence_type: Annotated[
+        str | None, typer.Option("--evidence-type", help="Override the evidence type.")
+    ] = None,
+    curator: Annotated[str | None, typer.Option("--curator", help="Who decided.")] = None,
+) -> None:
+    """Record a curator decision in the document's decisions.yaml (appended atomically)."""
+    from pipeline.cli_review import review_command
+
+    review_command(action, document, claim_id, record, note, relation, evidence_type, curator)
+
+
 # ----------------------------------------------------------------------------- the main job
 
 
