@@ -22,7 +22,7 @@ from pipeline.literature.europepmc import EuropePmcClient
 from pipeline.literature.europepmc_json import record_from_europepmc
 from pipeline.literature.eutils import EutilsClient
 from pipeline.literature.identifiers import Identifier, parse_identifier
-from pipeline.literature.pubmed_xml import iter_records
+from pipeline.literature.pubmed_xml import iter_records_with_raw
 from pipeline.literature.store import RecordStore
 from pipeline.models import DeletedCitation, Record
 
@@ -110,11 +110,11 @@ class Acquirer:
 
     def _store_pubmed(self, body: bytes) -> dict[str, Record]:
         records: dict[str, Record] = {}
-        for item in iter_records(io.BytesIO(body)):
+        for item, raw in iter_records_with_raw(io.BytesIO(body)):
             if isinstance(item, DeletedCitation):
                 self.store.delete_pmids(item.pmids)
                 continue
-            record_id = self.store.upsert(item)
+            record_id = self.store.upsert(item, raw=raw)  # the article's own XML, kept as fetched
             stored = self.store.get(record_id) or item
             if item.pmid:
                 records[item.pmid] = stored

@@ -30,7 +30,9 @@ def doc():
 
 
 def test_sidecar_maps_scope_and_number_to_identifiers(tmp_path, doc):
-    (tmp_path / "references.yaml").write_text('dosage:\n  5: "PMID: 27570977"\n  8: https://doi.org/10.1000/X\n')
+    (tmp_path / "references.yaml").write_text(
+        'dosage:\n  5: "PMID: 27570977"\n  8: https://doi.org/10.1000/X\n'
+    )
     table = load_sidecar(tmp_path)
     assert table["dosage"][5].key == "pmid:27570977" and table["dosage"][8].key == "doi:10.1000/x"
     targets = resolve_markers(doc.claims, table, {})
