@@ -14,6 +14,7 @@ from typing import Any
 
 from pipeline.errors import ParseError
 from pipeline.literature.identifiers import IdentifierError, parse_identifier, record_key
+from pipeline.literature.pubmed_fields import MONTHS
 from pipeline.models import (
     AbstractSection,
     Author,
@@ -27,9 +28,6 @@ from pipeline.models import (
     Record,
 )
 
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun"), 1)} | {
-    m: i for i, m in enumerate(("jul", "aug", "sep", "oct", "nov", "dec"), 7)
-}
 # Only real HTML tags: abstracts also hold bare "<" in text such as "p<0.05" or "<1 year".
 _INLINE_TAG = re.compile(r"</?(?:i|b|u|em|strong|sup|sub|sc|span|a|inf|italic|bold)(?:\s[^<>]*)?/?>", re.I)
 _BLOCK_TAG = re.compile(r"</?(?:p|br|div|ul|ol|li|h[1-6]|title|sec)(?:\s[^<>]*)?/?>", re.I)
@@ -156,7 +154,7 @@ def parse_pub_date(item: dict[str, Any]) -> PubDate:
     year = _int(_get(info, "yearOfPublication")) or _int(item.get("pubYear"))
     match = re.fullmatch(r"(\d{4})\s+([A-Za-z]{3})[a-z]*(?:\s+(\d{1,2}))?", original or "")
     if match:  # a range such as "2019 Jan-Feb" keeps only its year
-        month, day = _MONTHS.get(match.group(2).lower()), _int(match.group(3))
+        month, day = MONTHS.get(match.group(2).lower()), _int(match.group(3))
         return PubDate(year=int(match.group(1)), month=month, day=day, original=original)
     return PubDate(year=year, original=original or (str(year) if year else None))
 

@@ -33,7 +33,7 @@ from pipeline.models import (
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 _MATHML = "{http://www.w3.org/1998/Math/MathML}"
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun"), 1)} | {
+MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun"), 1)} | {
     m: i for i, m in enumerate(("jul", "aug", "sep", "oct", "nov", "dec"), 7)
 }
 _ID_KINDS = {"doi": "doi", "pmc": "pmcid"}  # ArticleId IdType → identifiers kind
@@ -369,7 +369,7 @@ def to_int(value: str | None) -> int | None:
 def to_month(value: str | None) -> int | None:
     """1-12 from "3", "03" or "Mar"/"March"; None for anything else."""
     number = to_int(value) if value else None
-    month = number if number is not None else _MONTHS.get((value or "")[:3].lower())
+    month = number if number is not None else MONTHS.get((value or "")[:3].lower())
     return month if month and 1 <= month <= 12 else None
 
 
