@@ -47,17 +47,23 @@ def locate(path: Path) -> tuple[Path, Path | None]:
     return found[0], meta if meta.is_file() else None
 
 
+def read_yaml_mapping(path: Path, expected: str) -> dict:
+    """A curator-written YAML file that must hold a mapping; DocumentError naming the file otherwise."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise DocumentError(str(path), f"not valid YAML: {str(e).splitlines()[0]}") from e
+    if not isinstance(data, dict):
+        raise DocumentError(str(path), f"expected {expected}")
+    return data
+
+
 def read_meta(meta_path: Path | None, document: Path) -> DocumentMeta:
     """The metadata file, or defaults: slug from the folder (or file) name, citation style `auto`."""
     slug = slugify(document.parent.name if meta_path or document.stem == "document" else document.stem, 8)
     if meta_path is None:
         return DocumentMeta(slug=slug)
-    try:
-        data = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise DocumentError(str(meta_path), f"not valid YAML: {str(e).splitlines()[0]}") from e
-    if not isinstance(data, dict):
-        raise DocumentError(str(meta_path), "expected a mapping of fields (title, origin_url, …)")
+    data = read_yaml_mapping(meta_path, "a mapping of fields (title, origin_url, …)")
     try:
         return DocumentMeta.model_validate({"slug": slug, **data})
     except ValidationError as e:

@@ -149,7 +149,7 @@ def _source_cell_candidates(text: str, start: int, end: int) -> list[Candidate]:
     ]
 
 
-def resolve_style(meta: DocumentMeta, units: list[_Unit], layout: Layout) -> str:
+def resolve_style(meta: DocumentMeta, units: list[_Unit]) -> str:
     """`auto` → `section` when numbering restarts in most later scopes (they cite 1 or 2 again)."""
     if meta.citation_style != "auto":
         return meta.citation_style
@@ -176,7 +176,7 @@ def parse_text(
             continue
         maker = _table_units if block.kind == "table" else _prose_units
         units.extend(maker(text, block, section, scope, doc))
-    style = resolve_style(meta, units, layout)
+    style = resolve_style(meta, units)
     markers = _read_markers(text, units, style, line_locator(text, line_map))
     claims = _claims(text, meta, units, markers, layout, line_locator(text, line_map))
     return ParsedDocument(

@@ -23,9 +23,9 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel
 
+from pipeline.documents.loading import read_yaml_mapping
 from pipeline.errors import DocumentError
 from pipeline.literature.identifiers import Identifier, IdentifierError, find_identifiers, parse_identifier
 from pipeline.models import Claim
@@ -53,12 +53,7 @@ def load_sidecar(folder: Path) -> ReferenceTable:
     path = folder / SIDECAR
     if not path.is_file():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise DocumentError(str(path), f"not valid YAML: {str(e).splitlines()[0]}") from e
-    if not isinstance(data, dict):
-        raise DocumentError(str(path), "expected a mapping of reference scope → number → identifier")
+    data = read_yaml_mapping(path, "a mapping of reference scope → number → identifier")
     return {str(scope): _entries(path, str(scope), entries) for scope, entries in data.items()}
 
 
