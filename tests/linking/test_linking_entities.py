@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from pipeline.documents.parse import parse_text
 from pipeline.errors import ConfigError
-from pipeline.linking import entities
-from pipeline.linking.entities import Entities, agreement, extract_entities, find_subject, query_terms
+from pipeline.linking import entity_vocab
+from pipeline.linking.entities import Entities, extract_entities, find_subject, query_terms
+from pipeline.linking.entity_agreement import agreement
 from pipeline.literature.record_jsonl import iter_jsonl_records
 from pipeline.models import DocumentMeta
 
@@ -277,7 +278,7 @@ def test_query_terms_give_canonical_names_and_main_synonyms():
 
 
 def test_a_surface_naming_two_terms_is_refused(monkeypatch):
-    load = entities._load
+    load = entity_vocab._load
 
     def with_duplicate(name):
         data = load(name)
@@ -285,16 +286,16 @@ def test_a_surface_naming_two_terms_is_refused(monkeypatch):
             data["liver"] = {"name": "liver", "names": ["liver cancer"]}
         return data
 
-    monkeypatch.setattr(entities, "_load", with_duplicate)
-    entities._vocabulary.cache_clear()
+    monkeypatch.setattr(entity_vocab, "_load", with_duplicate)
+    entity_vocab.vocabulary.cache_clear()
     try:
         with pytest.raises(
             ConfigError,
             match=r"'liver cancers?' is both condition hepatocellular_carcinoma and outcome liver",
         ):
-            entities._vocabulary()
+            entity_vocab.vocabulary()
     finally:
-        entities._vocabulary.cache_clear()
+        entity_vocab.vocabulary.cache_clear()
 
 
 SURFACES = ["HCC", "liver cancer", "VK2", "MK-4", "5-FU", "nude mice", "HepG2", "45 mg/day", "up to 360 mcg"]
