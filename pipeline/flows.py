@@ -17,9 +17,8 @@ from prefect import flow, task
 from prefect.runtime import flow_run
 
 from pipeline.documents import discover, parse_document
-from pipeline.literature.record_jsonl import iter_jsonl_records
+from pipeline.literature.snapshot import import_snapshot
 from pipeline.literature.store import RecordStore
-from pipeline.literature.store_io import import_file
 from pipeline.models import ParsedDocument
 from pipeline.outputs import report_md
 from pipeline.outputs.atomic import write_text
@@ -47,22 +46,11 @@ def parse_document_task(folder: Path, max_bytes: int) -> ParsedDocument:
     return parse_document(folder, max_bytes=max_bytes)
 
 
-# Snapshot records were not fetched by this run: they are stamped as fetched at the epoch, so a live
-# run counts them as stale and refreshes them, while an offline run serves them marked "not refreshed".
-SNAPSHOT_FETCHED_AT = datetime.fromtimestamp(0, UTC)
-
-
 @task(name="load_snapshot")
 def load_snapshot_task(store_url: str, records_dir: Path) -> tuple[int, int]:
-    """Import each shipped snapshot file whose records the store lacks; (records imported, store total)."""
-    imported = 0
+    """Import the shipped snapshot where the store lacks it; (records imported, store total)."""
     with RecordStore(store_url) as store:
-        for path in sorted(records_dir.glob("*.jsonl")):
-            with open(path, encoding="utf-8") as fh:
-                keys = [r.record_id for r in iter_jsonl_records(fh, str(path))]
-            if len(store.get_many(keys)) < len(set(keys)):
-                imported += import_file(store, path, fetched_at=SNAPSHOT_FETCHED_AT).records
-        return imported, store.stats().total
+        return import_snapshot(store, records_dir), store.stats().total
 
 
 @task(name="emit_outputs")

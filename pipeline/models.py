@@ -281,6 +281,10 @@ class Link(Model):
     indirect: bool = False
     reasons: list[str] = Field(default_factory=list)
     marker: str | None = None  # "scope#number" for explicit links
+    rank: int | None = None  # 1-based position among the claim's discovered candidates
+    accepted: bool = False  # a curator accepted (or added) this link
+    rejected: bool = False  # a curator rejected it: kept for the audit, never counted as evidence
+    decisions: list[str] = Field(default_factory=list)  # IDs of the curator decisions applied
 
 
 class Flag(Model):

@@ -11,10 +11,13 @@ import yaml
 
 from pipeline.models import EvidenceType
 
+# libyaml's parser when installed (it is, with PyYAML wheels): the vocabularies load ~10× faster.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def _load(name: str) -> dict:
     text = resources.files("pipeline.documents").joinpath("data").joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_LOADER)
 
 
 def _full(patterns: list[str]) -> re.Pattern[str]:

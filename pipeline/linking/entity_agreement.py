@@ -8,9 +8,9 @@ the same dimension overlap).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
 from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict
 
 from pipeline.linking.entities import Dose, Entities, Mention, Population
 from pipeline.linking.entity_vocab import vocabulary
@@ -18,16 +18,27 @@ from pipeline.linking.entity_vocab import vocabulary
 Status = Literal["match", "conflict", "not_comparable"]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True)
+class AspectAgreement:
+    """One aspect's status; the reason (both sides as written) is only spelled out when a report asks,
+    because ranking compares thousands of pairs and reads nothing but the status."""
 
-
-class AspectAgreement(_Frozen):
     status: Status
-    reason: str
+    what: str
+    claim: str | tuple[Mention, ...]
+    record: str | tuple[Mention, ...]
+    different: str | None = None
+
+    @property
+    def reason(self) -> str:
+        c, r = (side if isinstance(side, str) else _label(side) for side in (self.claim, self.record))
+        verdict = {"match": f"same {self.what}", "conflict": self.different or f"different {self.what}"}
+        shown = verdict.get(self.status) or f"no {self.what} to compare"
+        return f"claim: {c or 'none'}; record: {r or 'none'} → {shown}"
 
 
-class EntityAgreement(_Frozen):
+@dataclass(frozen=True)
+class EntityAgreement:
     """How a record's entities agree with a claim's, aspect by aspect."""
 
     intervention: AspectAgreement
@@ -38,6 +49,9 @@ class EntityAgreement(_Frozen):
     mechanism_outcome: AspectAgreement
     population: AspectAgreement
     dose: AspectAgreement
+
+    def __iter__(self) -> Iterator[tuple[str, AspectAgreement]]:
+        return ((f.name, getattr(self, f.name)) for f in fields(self))
 
     def reasons(self) -> list[str]:
         """One line per aspect, "aspect: status: reason", in field order."""
@@ -70,7 +84,7 @@ def _specific(mentions: list[Mention]) -> list[Mention]:
     return [m for m in mentions if not vocabulary().terms[m.id].generic]
 
 
-def _label(mentions: list[Mention]) -> str:
+def _label(mentions: tuple[Mention, ...]) -> str:
     """Each distinct term once as written, then a condition's abbreviation or else the canonical name."""
     first: dict[str, Mention] = {}
     for m in mentions:
@@ -93,13 +107,11 @@ def _verdict(
     comparable: bool | None = None,
     different: str | None = None,
 ) -> AspectAgreement:
-    """Match, conflict, or not comparable (by default when either side names nothing), both sides shown."""
+    """Match, conflict, or not comparable (by default when either side names nothing), both sides kept."""
     comparable = bool(claim and record) if comparable is None else comparable
-    c, r = (side if isinstance(side, str) else _label(side) for side in (claim, record))
     status: Status = ("match" if same else "conflict") if comparable else "not_comparable"
-    verdict = {"match": f"same {what}", "conflict": different or f"different {what}"}.get(status)
-    reason = f"claim: {c or 'none'}; record: {r or 'none'} → {verdict or f'no {what} to compare'}"
-    return AspectAgreement(status=status, reason=reason)
+    c, r = (side if isinstance(side, str) else tuple(side) for side in (claim, record))
+    return AspectAgreement(status, what, c, r, different)
 
 
 def _same(claim: list[Mention], record: list[Mention], related: Any = None) -> bool:
@@ -168,3 +180,26 @@ def _base(dose: Dose) -> tuple[str, float, float]:
     unit = next(u for u in vocabulary().units.values() if u.name == dose.unit)
     low = 0.0 if dose.low is None else dose.low * unit.factor
     return unit.dimension, low, float("inf") if dose.high is None else dose.high * unit.factor
+
+
+COVERAGE_WEIGHTS = {
+    "conditions": 2.0,
+    "mechanisms": 1.5,
+    "outcomes": 1.5,
+    "co_interventions": 1.5,
+    "forms": 1.0,
+}
+
+
+def coverage(claim: Entities, record: Entities) -> float:
+    """Weighted share of the claim's specific terms (conditions, mechanisms, outcomes, partner drugs,
+    forms) that the record names too — a subtype counts for its parent. 0 when the claim names none."""
+    total = found = 0.0
+    for field, weight in COVERAGE_WEIGHTS.items():
+        wanted = {m.id for m in getattr(claim, field) if not vocabulary().terms[m.id].generic}
+        named = {m.id for m in getattr(record, field)}
+        if field == "conditions":
+            named |= {a for i in named for a in _ancestors(i)}
+        total += weight * len(wanted)
+        found += weight * len(wanted & named)
+    return round(found / total, 3) if total else 0.0
