@@ -224,6 +224,20 @@ def review(
     review_command(action, document, claim_id, record, note, relation, evidence_type, curator)
 
 
+@app.command()
+def link(
+    path: Annotated[Path, typer.Argument(help="A document file or a sources/documents/<slug> folder.")],
+    top_k: Annotated[
+        int, typer.Option("--top-k", min=0, max=100, help="Discovered candidates kept per claim.")
+    ] = 5,
+    offline: Annotated[bool, typer.Option("--offline", help="Never touch the network.")] = False,
+) -> None:
+    """Link every claim to records and judge support: JSON Lines of links, then claim verdicts."""
+    from pipeline.cli_link import link_command
+
+    link_command(settings(), path, top_k, offline)
+
+
 # ----------------------------------------------------------------------------- the main job
 
 

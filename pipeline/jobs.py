@@ -1,0 +1,84 @@
+"""One document through the stages, wired to the record store and the live sources.
+
+The stages are pure or take plain callables; this is where a document folder's files (text, metadata,
+`references.yaml`, `decisions.yaml`) are read and the acquirer and live search are plugged in. The CLI
+and the Prefect flows both call these functions, so a command and a run do exactly the same work.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipeline.documents.loading import load
+from pipeline.documents.parse import parse_text
+from pipeline.errors import CurateError
+from pipeline.linking.decisions import DECISIONS_FILE, Decision, load_decisions
+from pipeline.linking.linker import DEFAULT_TOP_K, LinkResult, References, link_document
+from pipeline.linking.references import load_sidecar, reference_list
+from pipeline.literature.acquire import Acquirer, Sources, search_remote
+from pipeline.literature.identifiers import Identifier
+from pipeline.literature.store import RecordStore
+from pipeline.models import ParsedDocument
+
+log = logging.getLogger("curate")
+REMOTE_LIMIT = 10  # records fetched per live discovery query and source
+
+
+def read_document(path: Path, *, max_bytes: int) -> tuple[ParsedDocument, References, list[Decision]]:
+    """A document file or folder, parsed, with its references and (for a folder) the curator's decisions."""
+    meta, source = load(path, max_bytes=max_bytes)
+    doc = parse_text(source.text, meta, path=str(source.path), line_map=source.line_map)
+    folder = path if path.is_dir() else None
+    refs = References(sidecar=load_sidecar(folder) if folder else {}, listed=reference_list(source.text))
+    decisions_file = folder / DECISIONS_FILE if folder else None
+    decisions = load_decisions(decisions_file) if decisions_file and decisions_file.is_file() else []
+    return doc, refs, decisions
+
+
+def link_path(
+    path: Path,
+    store: RecordStore,
+    sources: Sources,
+    *,
+    max_bytes: int,
+    top_k: int = DEFAULT_TOP_K,
+    ttl: float,
+) -> LinkResult:
+    """Parse, resolve and fetch, discover, judge and apply decisions for one document."""
+    doc, refs, decisions = read_document(path, max_bytes=max_bytes)
+    acquirer = Acquirer(store, sources, ttl_seconds=ttl)
+    live = sources.eutils is not None or sources.europepmc is not None
+    return link_document(
+        doc,
+        store,
+        references=refs,
+        decisions=decisions,
+        top_k=top_k,
+        fetch=lambda idents: _fetch(acquirer, idents),
+        remote_search=(lambda query: _search_live(sources, store, query)) if live else None,
+    )
+
+
+def _fetch(acquirer: Acquirer, idents: Sequence[Identifier]) -> dict[str, tuple[str | None, str | None]]:
+    """Identifier key → (record_id, None) when the store has or fetched it, else (None, the reason)."""
+    outcomes = acquirer.fetch(idents)
+    return {
+        ident.key: (o.record_id, None) if o.record_id else (None, f"{o.status}: {o.reason or 'no record'}")
+        for ident, o in zip(idents, outcomes, strict=True)
+    }
+
+
+def _search_live(sources: Sources, store: RecordStore, query: str) -> None:
+    """Search PubMed and Europe PMC for a discovery query and store what they return; a source that
+    fails is noted once as unreachable and the run goes on from the store."""
+    for name, client in (("pubmed", sources.eutils), ("europepmc", sources.europepmc)):
+        label = "PubMed" if name == "pubmed" else "Europe PMC"
+        if client is None or label in sources.unreachable:
+            continue
+        try:
+            found = search_remote(sources, store, name, query, REMOTE_LIMIT)
+            log.debug("%s: %d records for %r", label, len(found), query)
+        except CurateError as e:
+            sources.note_unreachable(label, e)

@@ -1,0 +1,166 @@
+"""`curate link` from the command line: the JSON Lines contract, sidecars, decisions, live discovery."""
+
+import json
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.cli import main
+from pipeline.linking.decisions import Decision, append_decision
+from pipeline.literature.store import RecordStore
+
+DATA = Path(__file__).parents[1] / "data"
+NOW = datetime(2026, 11, 26, tzinfo=UTC)
+RECURRENCE_CLAIM = "c_76aa4f3f24f0e85d"  # line 38: "… reduced recurrence rates and improved prognosis …"
+LINK_FIELDS = {
+    "claim_id",
+    "line",
+    "record_id",
+    "origin",
+    "relation",
+    "score",
+    "evidence_type",
+    "level",
+    "reasons",
+}
+SMALL = """Vitamin K2 and liver cancer
+
+Vitamin K2 is studied in cancer. In liver cancer, VK2 supplementation reduced recurrence rates after \
+surgical treatment.1 VK2 induces apoptosis in bladder cancer cells through reactive oxygen species.
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """A project folder with the seed document and the record snapshot; the CLI runs inside it."""
+    for name in (
+        "CURATE_OFFLINE",
+        "CURATE_NCBI_EMAIL",
+        "CURATE_NCBI_API_KEY",
+        "NCBI_API_KEY",
+        "CURATE_STORE_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    doc = tmp_path / "sources" / "documents" / "vitamin-k2"
+    doc.mkdir(parents=True)
+    shutil.copy(DATA / "vitamin-k2.txt", doc / "document.txt")
+    (doc / "meta.yaml").write_text("title: Vitamin K2\nsupplement: vitamin K2\n", encoding="utf-8")
+    (tmp_path / "sources" / "records").mkdir()
+    shutil.copy(DATA / "records" / "vitamin-k2-records.jsonl", tmp_path / "sources" / "records")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(capsys, *args):
+    with pytest.raises(SystemExit) as info:
+        main(list(args))
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    return info.value.code or 0, [json.loads(x) for x in out.out.splitlines()], out.err
+
+
+def test_link_prints_links_then_one_verdict_per_claim(project, capsys):
+    code, rows, err = run(capsys, "link", "sources/documents/vitamin-k2", "--top-k", "2")
+    assert code == 0
+    links = [r for r in rows if r["type"] == "link"]
+    verdicts = [r for r in rows if r["type"] == "verdict"]
+    assert rows == links + verdicts  # links first, then verdicts
+    assert len(verdicts) == 203 and all({"claim_id", "line", "flags"} <= set(v) for v in verdicts)
+    assert links and all(set(k) >= LINK_FIELDS for k in links)
+    assert {k["origin"] for k in links} == {"discovered"} and max(k["rank"] for k in links) == 2
+    assert all(f["kind"] and isinstance(f["links"], list) for v in verdicts for f in v["flags"])
+    recurrence = [k for k in links if k["line"] == 38]
+    assert {k["record_id"] for k in recurrence} & {"pmid:23225445", "pmid:16400650", "doi:10.1002/hep.24430"}
+    assert "imported 38 records from the shipped snapshot" in err
+    assert "link vitamin-k2: 203 claims" in err
+
+
+def test_a_sidecar_gives_explicit_links_and_decisions_are_honoured(project, capsys):
+    folder = project / "sources" / "documents" / "vitamin-k2"
+    _, rows, _ = run(capsys, "link", str(folder), "--top-k", "1", "--offline")
+    claim = next(r for r in rows if r["type"] == "verdict" and r["claim_id"] == RECURRENCE_CLAIM)
+    scopes = [f["detail"].split("#")[0] for f in claim["flags"] if f["kind"] == "unresolved_marker"]
+    (folder / "references.yaml").write_text(
+        yaml.safe_dump({scopes[0]: {4: "PMID: 16400650"}}), encoding="utf-8"
+    )
+    code, _, err = run(
+        capsys, "review", "reject", str(folder), claim["claim_id"], "--record", "pmid:16400650"
+    )
+    assert code == 0
+    gone = Decision(
+        action="note", claim_id="c_0000000000000000", note="its claim was edited away", decided_at=NOW
+    )
+    append_decision(folder / "decisions.yaml", gone)  # `curate review` refuses unknown claims: write directly
+    code, rows, err = run(capsys, "link", str(folder), "--offline")
+    assert code == 0
+    [explicit] = [r for r in rows if r["type"] == "link" and r["claim_id"] == claim["claim_id"]]
+    assert (explicit["origin"], explicit["record_id"], explicit["marker"]) == (
+        "explicit",
+        "pmid:16400650",
+        f"{scopes[0]}#4",
+    )
+    assert explicit["rejected"] and explicit["reasons"][-1].startswith("curator rejected")
+    assert "is orphaned: claim c_0000000000000000 is no longer in the document" in err
+
+
+def test_a_missing_path_is_one_line_and_exit_2(project, capsys):
+    code, rows, err = run(capsys, "link", "sources/documents/nope")
+    assert code == 2 and rows == []
+    assert err.strip().splitlines()[-1].startswith("curate: error: sources/documents/nope")
+
+
+def small_document(project: Path) -> Path:
+    folder = project / "sources" / "documents" / "small"
+    folder.mkdir()
+    (folder / "document.txt").write_text(SMALL, encoding="utf-8")
+    (folder / "meta.yaml").write_text("title: Vitamin K2\nsupplement: vitamin K2\n", encoding="utf-8")
+    return folder
+
+
+def live(monkeypatch, eutils_url: str, europepmc_url: str) -> None:
+    monkeypatch.setenv("CURATE_EUTILS_URL", eutils_url)
+    monkeypatch.setenv("CURATE_EUROPEPMC_URL", europepmc_url)
+    monkeypatch.setenv("CURATE_NCBI_EMAIL", "curator@example.org")
+    monkeypatch.setenv("CURATE_NCBI_API_KEY", "s3cret-key-123")
+    monkeypatch.setenv("CURATE_HTTP_TIMEOUT", "2")
+
+
+def test_live_discovery_asks_pubmed_and_europe_pmc_once_per_entity_query(
+    project, capsys, monkeypatch, fake_eutils, fake_europepmc
+):
+    folder = small_document(project)
+    live(monkeypatch, fake_eutils.base_url, fake_europepmc.base_url)
+    code, _rows, err = run(capsys, "link", str(folder), "--top-k", "3")
+    assert code == 0, err
+    searched = [s.one("term") for s in fake_eutils.calls("esearch.fcgi")]
+    assert len(searched) == 2 == len(set(searched))  # one query per claim, none repeated
+    assert all(t.startswith('("MK-4" OR') and '"vitamin K2"' in t and " AND " in t for t in searched)
+    assert any('"hepatocellular carcinoma"' in t for t in searched)
+    assert any('"bladder cancer"' in t for t in searched)
+    assert len(fake_europepmc.calls("search")) == 2
+    assert "s3cret-key-123" not in err and "curator@example.org" not in err
+
+
+def test_live_discovery_stores_what_pubmed_returns_and_reports_an_unreachable_source(
+    project, capsys, monkeypatch, fake_eutils
+):
+    folder = small_document(project)
+    live(monkeypatch, fake_eutils.base_url, "http://127.0.0.1:9/")  # nothing listens there
+    from pipeline.jobs import read_document
+    from pipeline.linking.discovery import remote_query
+    from pipeline.linking.entities import extract_entities
+    from pipeline.linking.relations import claim_view
+
+    doc, _, _ = read_document(folder, max_bytes=10**6)
+    views = [claim_view(c, extract_entities(c.text, intervention="vitamin K2")) for c in doc.claims]
+    for i, query in enumerate(sorted({q for v in views if (q := remote_query(v))})):
+        fake_eutils.add_corpus(query, 2, date(2020, 1, 1), date(2021, 1, 1), start_pmid=31000010 + 10 * i)
+    code, _rows, err = run(capsys, "link", str(folder), "--top-k", "3")
+    assert code == 0, err
+    assert fake_eutils.calls("efetch.fcgi")
+    with RecordStore(f"sqlite:///{project / '.curate' / 'store.sqlite'}") as store:
+        assert store.get("pmid:31000010") is not None and store.get("pmid:31000020") is not None
+    assert err.count("Europe PMC could not be reached") == 1
