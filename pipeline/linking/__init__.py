@@ -1,12 +1,17 @@
-"""Linking: claims × records → links, relations, flags and curator decisions.
+"""Linking: claims × records → links, relations, verdicts with audit flags, curator decisions applied.
 
 Modules of the stage:
-  entities.py    what a claim or a record is about (intervention, form, condition, co-intervention,
-                 mechanism, outcome, population, dose), from the vocabularies in data/, and how two agree
-  references.py  explicit references: where a claim's citation markers point
-  links.py       explicit and curator links resolved to records (planned)
-  discovery.py   candidate records for uncited claims: queries, BM25 and ranking (planned)
-  relations.py   supports / partial / contradicts / unrelated, with reasons (planned)
-  verdicts.py    per-claim verdicts and audit flags
-  decisions.py   the curator's decisions file, applied on every run (planned)
+  entity_vocab.py      the curated vocabularies in data/, loaded and compiled once
+  entities.py          what a claim or a record is about (intervention, form, condition, co-intervention,
+                       mechanism, outcome, population, dose)
+  entity_agreement.py  how a record's entities agree with a claim's, aspect by aspect; coverage
+  references.py        explicit references: where a claim's citation markers point
+  discovery.py         queries for uncited claims and the ranking formula
+  bm25.py              BM25 among the papers naming the supplement
+  direction.py         which way a claim and a record point: benefit, harm, no effect
+  relations.py         supports / partial / contradicts / unrelated, with reasons
+  verdicts.py          per-claim verdicts and audit flags
+  decisions.py         the curator's decisions file, applied on every run
+  linker.py            one document, end to end (no I/O of its own: a store and callables come in)
+  evaluate.py          scores against the gold in tests/data/linking
 """

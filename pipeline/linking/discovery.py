@@ -54,8 +54,22 @@ def claim_query(view: ClaimView) -> str | None:
     for mention in specific:
         words.update(dict.fromkeys(vocabulary().terms[mention.id].query))
     words.update(dict.fromkeys(extra))
-    words.update(dict.fromkeys(_subject_words(entities)))
+    # the supplement's names are not ranked on: `required_names` filters on them, and in a large store
+    # their rarity would let papers that repeat "vitamin K2" outrank papers about the claim's point
     return " ".join(words)
+
+
+def required_names(view: ClaimView) -> list[str]:
+    """Names of which a local hit must contain one: the supplement's own and its family's generic name
+    ("vitamin K"), so a store full of other supplements' papers never crowds the candidates."""
+    terms = vocabulary().terms
+    subject = terms.get(view.entities.subject or "")
+    if subject is None:
+        return []
+    family = [
+        t for t in terms.values() if t.aspect == "intervention" and t.generic and t.group == subject.group
+    ]
+    return list(dict.fromkeys([*subject.query, *(w for t in family for w in t.query)]))
 
 
 def remote_query(view: ClaimView) -> str | None:

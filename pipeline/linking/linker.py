@@ -19,8 +19,16 @@ from pydantic import BaseModel, Field
 from pipeline.grading import grade_record
 from pipeline.grading.level import evidence_level
 from pipeline.grading.models import Grade
+from pipeline.linking.bm25 import Bm25
 from pipeline.linking.decisions import AppliedDecisions, Decision, OrphanedDecision, apply_decisions
-from pipeline.linking.discovery import claim_query, evidence_fit, prelim_score, rank_score, remote_query
+from pipeline.linking.discovery import (
+    claim_query,
+    evidence_fit,
+    prelim_score,
+    rank_score,
+    remote_query,
+    required_names,
+)
 from pipeline.linking.entities import Entities, extract_entities
 from pipeline.linking.entity_agreement import EntityAgreement, agreement, coverage
 from pipeline.linking.references import MarkerTarget, ReferenceTable, inline_identifiers, resolve_markers
@@ -31,6 +39,7 @@ from pipeline.models import Claim, ClaimVerdict, Link, ParsedDocument, Record
 
 DEFAULT_TOP_K = 5
 POOL = 30  # BM25 hits read per claim; the best 3·k of them by relevance and agreement are fully assessed
+SUBSET_CAP = 20_000  # papers naming the supplement ranked in memory; beyond, the store's index ranks
 
 
 class SearchHitLike(Protocol):
@@ -44,7 +53,9 @@ class RecordSource(Protocol):
     """What the linker reads from the record store."""
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Record]: ...
-    def search(self, query: str, limit: int = 20, mode: str = "all") -> Sequence[SearchHitLike]: ...
+    def search(
+        self, query: str, limit: int = 20, mode: str = "all", require: Sequence[str] = ()
+    ) -> Sequence[SearchHitLike]: ...
 
 
 # identifiers → {identifier key: record_id, or None with a reason}
@@ -116,6 +127,7 @@ class _Context:
         self.entities: dict[str, Entities] = {}
         self.grades: dict[str, Grade] = {}
         self.searches: dict[str, list[tuple[str, float]]] = {}
+        self.subsets: dict[tuple[str, ...], Bm25 | None] = {}
         self.remote_done: set[str] = set()
 
     def fetch_all(self, idents: Sequence[Identifier]) -> dict[str, tuple[str | None, str | None]]:
@@ -148,11 +160,29 @@ class _Context:
         grade = self.grade(record)
         return assess(view, record, self.record_entities(record), grade, agree), grade
 
-    def search(self, query: str) -> list[tuple[str, float]]:
-        if query not in self.searches:
-            hits = self.store.search(query, limit=POOL, mode="any")
-            self.searches[query] = [(h.record_id, h.score) for h in hits]
-        return self.searches[query]
+    def search(self, query: str, require: Sequence[str]) -> list[tuple[str, float]]:
+        """BM25 among the papers naming the supplement (see bm25.py); the store's own full-text index
+        when there is no supplement to filter on or too many such papers to rank in memory."""
+        key = f"{query}\x00{'|'.join(require)}"
+        if key not in self.searches:
+            index = self.subset(tuple(require))
+            if index is not None:
+                self.searches[key] = index.search(query, POOL)
+            else:
+                hits = self.store.search(query, limit=POOL, mode="any", require=require)
+                self.searches[key] = [(h.record_id, h.score) for h in hits]
+        return self.searches[key]
+
+    def subset(self, require: tuple[str, ...]) -> Bm25 | None:
+        if require not in self.subsets:
+            hits = self.store.search(" ".join(require), limit=SUBSET_CAP + 1, mode="any", require=require)
+            ids = [h.record_id for h in hits]
+            if not require or len(ids) > SUBSET_CAP:
+                self.subsets[require] = None
+            else:
+                self.load(ids)
+                self.subsets[require] = Bm25(self.records[i] for i in ids if i in self.records)
+        return self.subsets[require]
 
     def discover(self, claim: Claim, top_k: int) -> list[Link]:
         view = self.view(claim)
@@ -162,7 +192,7 @@ class _Context:
         if self.remote is not None and (rq := remote_query(view)) and rq not in self.remote_done:
             self.remote_done.add(rq)
             self.remote(rq)
-        hits = self.search(query)
+        hits = self.search(query, required_names(view))
         self.load([rid for rid, _ in hits])
         return _ranked(self, view, [(self.records[r], s) for r, s in hits if r in self.records], top_k)
 

@@ -353,11 +353,14 @@ class RecordStore:
                 return
             last = rows[-1].record_id
 
-    def search(self, query: str, limit: int = 20, mode: SearchMode = "all") -> list[SearchHit]:
-        """Full-text search over title, abstract, MeSH and keywords; `mode='any'` ORs the words."""
+    def search(
+        self, query: str, limit: int = 20, mode: SearchMode = "all", require: Sequence[str] = ()
+    ) -> list[SearchHit]:
+        """Full-text search over title, abstract, MeSH and keywords; `mode='any'` ORs the words; with
+        `require`, a hit must also contain one of those phrases (e.g. a supplement's names)."""
 
         def work(conn: Connection) -> list[SearchHit]:
-            hits = self._text.search(conn, query, mode, limit)
+            hits = self._text.search(conn, query, mode, limit, require)
             stmt = select(records.c.record_id, records.c.title)
             titles = dict(conn.execute(stmt.where(records.c.record_id.in_([r for r, _ in hits]))).all())
             return [SearchHit(record_id=r, title=titles.get(r), score=s) for r, s in hits]

@@ -61,6 +61,12 @@ def search_terms(query: str) -> list[str]:
     return list(words)[:MAX_TERMS]
 
 
+def required_phrases(require: Sequence[str]) -> list[str]:
+    """Phrases of which a hit must contain one, as lower-case words joined by single spaces."""
+    phrases = (" ".join(w.lower() for w in _WORD.findall(p)) for p in require)
+    return list(dict.fromkeys(p for p in phrases if p))[:MAX_TERMS]
+
+
 def chunks(items: Sequence[str], size: int = _CHUNK) -> Iterable[Sequence[str]]:
     """Yield slices of at most `size` items (IN lists must stay under parameter limits)."""
     for start in range(0, len(items), size):
@@ -76,7 +82,7 @@ class TextIndex(Protocol):
     def index(self, conn: Connection, docs: Sequence[TextDoc]) -> None: ...
     def remove(self, conn: Connection, record_ids: Sequence[str]) -> None: ...
     def search(
-        self, conn: Connection, query: str, mode: SearchMode, limit: int
+        self, conn: Connection, query: str, mode: SearchMode, limit: int, require: Sequence[str] = ()
     ) -> list[tuple[str, float]]: ...
     def count(self, conn: Connection) -> int: ...
 
@@ -134,12 +140,16 @@ class Fts5Index:
         if known:
             conn.exec_driver_sql("DELETE FROM fts_docs WHERE doc_id = ?", [(i,) for i in known.values()])
 
-    def search(self, conn: Connection, query: str, mode: SearchMode, limit: int) -> list[tuple[str, float]]:
+    def search(
+        self, conn: Connection, query: str, mode: SearchMode, limit: int, require: Sequence[str] = ()
+    ) -> list[tuple[str, float]]:
         terms = search_terms(query)
         if not terms:
             return []
         # Each word becomes an FTS5 string ("word"), so operators and brackets in user text stay words.
-        match = (" OR " if mode == "any" else " ").join(f'"{t}"' for t in terms)
+        match = (" OR ".join if mode == "any" else " ".join)(f'"{t}"' for t in terms)
+        if phrases := required_phrases(require):
+            match = "(" + " OR ".join(f'"{p}"' for p in phrases) + f") AND ({match})"
         sql = (
             f"SELECT d.record_id, -bm25(records_fts, {self.WEIGHTS}) AS score FROM records_fts "
             "JOIN fts_docs d ON d.doc_id = records_fts.rowid "
@@ -184,12 +194,16 @@ class LikeIndex:
         for part in chunks(record_ids):
             conn.execute(search_docs.delete().where(search_docs.c.record_id.in_(part)))
 
-    def search(self, conn: Connection, query: str, mode: SearchMode, limit: int) -> list[tuple[str, float]]:
+    def search(
+        self, conn: Connection, query: str, mode: SearchMode, limit: int, require: Sequence[str] = ()
+    ) -> list[tuple[str, float]]:
         terms = search_terms(query)
         if not terms:
             return []
         tests = [_contains(search_docs.c.body, t) for t in terms]
         where = or_(*tests) if mode == "any" else and_(*tests)
+        if phrases := required_phrases(require):
+            where = and_(or_(*(_contains(search_docs.c.body, p) for p in phrases)), where)
         cols = (search_docs.c.record_id, search_docs.c.title, search_docs.c.body)
         rows = conn.execute(select(*cols).where(where).limit(self.MAX_CANDIDATES))
         scored = [(rid, _score(title, body, terms, mode)) for rid, title, body in rows]

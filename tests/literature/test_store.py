@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
@@ -433,3 +434,19 @@ def test_ten_thousand_records_upsert_and_search_quickly(fts_store: RecordStore) 
     assert time.perf_counter() - started < 2
     assert len(hits) == 20
     assert fts_store.stats().text_indexed == 10_000
+
+
+def test_search_can_require_one_of_several_phrases(loaded: RecordStore) -> None:
+    """Discovery asks for papers naming the supplement: a phrase, not its words anywhere."""
+    anywhere = {h.record_id for h in loaded.search("cancer", limit=50, mode="any")}
+    named = {h.record_id for h in loaded.search("cancer", limit=50, mode="any", require=["menatetrenone"])}
+    assert named and named < anywhere
+    phrase = {h.record_id for h in loaded.search("cancer", limit=50, mode="any", require=["vitamin K1"])}
+    for record in loaded.get_many(phrase).values():
+        text = (
+            f"{record.title} {record.abstract} {' '.join(h.descriptor for h in record.mesh_headings)}".lower()
+        )
+        assert re.search(r"vitamins? k ?1", text)  # FTS5 stems "vitamins"; LIKE finds the phrase
+    assert loaded.search("cancer", limit=5, mode="any", require=["  ", "!!"]) == loaded.search(
+        "cancer", 5, "any"
+    )
