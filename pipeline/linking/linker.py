@@ -20,7 +20,8 @@ from pipeline.grading import grade_record
 from pipeline.grading.level import evidence_level
 from pipeline.grading.models import Grade
 from pipeline.linking.bm25 import Bm25
-from pipeline.linking.decisions import AppliedDecisions, Decision, OrphanedDecision, apply_decisions
+from pipeline.linking.decision_apply import AppliedDecisions, OrphanedDecision, apply_decisions
+from pipeline.linking.decisions import Decision
 from pipeline.linking.discovery import (
     claim_query,
     evidence_fit,

@@ -17,10 +17,10 @@ import pipeline.outputs.atomic as atomic
 from pipeline.cli_review import review_command
 from pipeline.documents import parse_document
 from pipeline.errors import DocumentError, InputError
+from pipeline.linking.decision_apply import apply_decisions
 from pipeline.linking.decisions import (
     Decision,
     append_decision,
-    apply_decisions,
     decisions_path,
     document_folder,
     load_decisions,
