@@ -20,8 +20,8 @@ Writing: only `curate review` appends (`append_decision`); runs only read. An ap
 (temp file, fsync, rename): every earlier entry is kept in order, YAML comments are not.
 
 Applying (`decision_apply.apply_decisions`): decisions act in file order, and a later decision on the
-same (claim, record, aspect) overrides an earlier one. The aspects are *status* (accept / reject / add), *relation*
-and *evidence type*; notes accumulate. File order, not `decided_at`, decides, because the file is
+same (claim, record, aspect) overrides an earlier one. The aspects are *status* (accept / reject /
+add), *relation* and *evidence type*; notes accumulate. File order, not `decided_at`, decides, because the file is
 append-only and clocks of different curators may disagree. A decision whose claim is gone, or whose
 record is no longer linked to the claim, is returned as orphaned with the reason, never dropped.
 """
