@@ -19,11 +19,11 @@ Writing: only `curate review` appends (`append_decision`); runs only read. An ap
 `fcntl.flock` on `.decisions.yaml.lock` beside the file, reads, and rewrites the whole file atomically
 (temp file, fsync, rename): every earlier entry is kept in order, YAML comments are not.
 
-Applying (`decision_apply.apply_decisions`): decisions act in file order, and a later decision on the
-same (claim, record, aspect) overrides an earlier one. The aspects are *status* (accept / reject /
-add), *relation* and *evidence type*; notes accumulate. File order, not `decided_at`, decides, because the file is
-append-only and clocks of different curators may disagree. A decision whose claim is gone, or whose
-record is no longer linked to the claim, is returned as orphaned with the reason, never dropped.
+Applying (`decision_apply.apply_decisions`): decisions act in file order, and a later decision on
+the same (claim, record, aspect) overrides an earlier one. The aspects are *status* (accept / reject /
+add), *relation* and *evidence type*; notes accumulate. File order, not `decided_at`, decides, because
+the file is append-only and clocks of different curators may disagree. A decision whose claim is gone,
+or whose record is no longer linked to the claim, is returned as orphaned with the reason, never dropped.
 """
 
 from __future__ import annotations
