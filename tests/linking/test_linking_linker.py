@@ -117,3 +117,24 @@ def test_every_link_is_graded_and_every_claim_gets_one_verdict(seed_doc, seed_st
     assert all(k.record_id in result.grades for k in result.links)
     assert all(k.evidence_type == result.grades[k.record_id].evidence_type for k in result.links)
     assert {k.relation for k in result.links} <= {"supports", "partial", "contradicts", "unrelated"}
+
+
+def test_a_numbered_reference_list_and_identifiers_in_the_text_give_explicit_links(seed_store):
+    from pipeline.documents.parse import parse_text
+    from pipeline.linking.references import reference_list
+    from pipeline.models import DocumentMeta
+
+    text = (
+        "Vitamin K2 and liver cancer\n\n"
+        "In liver cancer, VK2 reduced recurrence after surgery.1 "
+        "The bladder data are in doi:10.1371/journal.pone.0161886.\n\n"
+        "References\n\n1. Mizuta T et al. Cancer 2006;106:867-72. PMID: 16400650\n"
+    )
+    doc = parse_text(text, DocumentMeta(slug="tiny", title="Vitamin K2", supplement="vitamin K2"))
+    result = link_document(doc, seed_store, references=References(listed=reference_list(text)), top_k=0)
+    scope = doc.claims[0].markers[0].scope
+    explicit = {(k.record_id, k.marker, k.reasons[0]) for k in result.links}
+    assert explicit == {
+        ("pmid:16400650", f"{scope}#1", f"explicit: reference_list {scope}#1"),
+        ("pmid:27570977", None, "explicit: claim_text"),
+    }
