@@ -14,6 +14,7 @@ from pathlib import Path
 from pipeline.documents.loading import load
 from pipeline.documents.parse import parse_text
 from pipeline.errors import CurateError
+from pipeline.grading import grade_record
 from pipeline.linking.decisions import DECISIONS_FILE, Decision, load_decisions
 from pipeline.linking.linker import DEFAULT_TOP_K, LinkResult, References, link_document
 from pipeline.linking.references import load_sidecar, reference_list
@@ -21,6 +22,7 @@ from pipeline.literature.acquire import Acquirer, Sources, search_remote
 from pipeline.literature.identifiers import Identifier
 from pipeline.literature.store import RecordStore
 from pipeline.models import ParsedDocument
+from pipeline.outputs.bundle import CurationRun, DocumentRun, RunInfo
 
 log = logging.getLogger("curate")
 REMOTE_LIMIT = 10  # records fetched per live discovery query and source
@@ -37,6 +39,46 @@ def read_document(path: Path, *, max_bytes: int) -> tuple[ParsedDocument, Refere
     return doc, refs, decisions
 
 
+def document_run(
+    path: Path,
+    store: RecordStore,
+    sources: Sources,
+    *,
+    max_bytes: int,
+    top_k: int = DEFAULT_TOP_K,
+    ttl: float,
+) -> DocumentRun:
+    """One document through parse → resolve and fetch → grade → link and judge → decisions."""
+    doc, refs, decisions = read_document(path, max_bytes=max_bytes)
+    result = _link(doc, refs, decisions, store, sources, top_k=top_k, ttl=ttl)
+    return DocumentRun(
+        doc=doc,
+        links=result.links,
+        verdicts=result.verdicts,
+        targets=result.targets,
+        decisions=decisions,
+        orphaned=result.orphaned,
+        notes=result.notes,
+    )
+
+
+def collect(
+    run: RunInfo, documents: Sequence[DocumentRun], store: RecordStore, sources: Sources
+) -> CurationRun:
+    """The run bundle the outputs need: the documents plus every linked record, its grade and fetch time."""
+    ids = sorted({k.record_id for d in documents for k in d.links})
+    records = store.get_many(ids)
+    return CurationRun(
+        run=run,
+        documents=list(documents),
+        records=records,
+        grades={rid: grade_record(r) for rid, r in records.items()},
+        fetched_at=store.fetched_at(records),
+        unreachable=dict(sources.unreachable),
+        warnings=[f"{d.slug}: {w}" for d in documents for w in d.doc.warnings],
+    )
+
+
 def link_path(
     path: Path,
     store: RecordStore,
@@ -48,6 +90,19 @@ def link_path(
 ) -> LinkResult:
     """Parse, resolve and fetch, discover, judge and apply decisions for one document."""
     doc, refs, decisions = read_document(path, max_bytes=max_bytes)
+    return _link(doc, refs, decisions, store, sources, top_k=top_k, ttl=ttl)
+
+
+def _link(
+    doc: ParsedDocument,
+    refs: References,
+    decisions: list[Decision],
+    store: RecordStore,
+    sources: Sources,
+    *,
+    top_k: int,
+    ttl: float,
+) -> LinkResult:
     acquirer = Acquirer(store, sources, ttl_seconds=ttl)
     live = sources.eutils is not None or sources.europepmc is not None
     return link_document(

@@ -340,6 +340,19 @@ class RecordStore:
         fetched = self._run(work)
         return fetched is not None and (utc_naive(now) - fetched).total_seconds() < ttl_seconds
 
+    def fetched_at(self, record_ids: Iterable[str]) -> dict[str, datetime | None]:
+        """When each stored record (by record_id) was last fetched, as naive UTC; unknown IDs left out."""
+        wanted = list(dict.fromkeys(record_ids))
+
+        def work(conn: Connection) -> dict[str, datetime | None]:
+            found: dict[str, datetime | None] = {}
+            for part in chunks(wanted):
+                stmt = select(records.c.record_id, records.c.fetched_at).where(records.c.record_id.in_(part))
+                found.update(dict(conn.execute(stmt).all()))
+            return found
+
+        return self._run(work)
+
     def iter_records(self, page: int = 500) -> Iterator[Record]:
         """Every record in record_id order, read page by page so no transaction stays open between pages."""
         last = ""
