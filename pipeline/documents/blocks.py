@@ -18,6 +18,7 @@ BULLET = re.compile(r"^(?P<prefix>[ \t\u00a0]*[•●◦▪‣∙·*\-–][ \t\u
 NUMBERED = re.compile(r"^(?P<prefix>[ \t\u00a0]*(?P<n>\d{1,2})[.)][ \t\u00a0]+)(?=\S)")
 MD_HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+")
 MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+TRAILING_CITATION = re.compile(r"(?<=[.!?])(?:\[[\d,\s–-]+\]|\(\d[\d,\s–-]*\)|\^?\d[\d,–-]*)+$")
 SENTENCE_END = re.compile(r"[.!?][0-9\u00a0 ]*$|[.!?]['’”\")\]]?$")
 WS = " \t\u00a0"
 
@@ -72,8 +73,9 @@ def split_lines(text: str) -> list[Line]:
 
 
 def is_heading_like(line: str) -> bool:
-    """Short, capitalised, no closing punctuation: how a heading looks once its markup is gone."""
-    s = line.strip(WS)
+    """Short, capitalised, no closing punctuation: how a heading looks once its markup is gone. A
+    sentence's closing punctuation may hide behind its citation ("… treatment.[1]", "… cells.12")."""
+    s = TRAILING_CITATION.sub("", line.strip(WS))
     if not s or len(s) > 90 or len(s.split()) > 12 or s[-1] in ".!?;,:":
         return False
     return s[0].isupper() or s[0].isdigit()
@@ -147,7 +149,7 @@ def _flattened_table(group: list[Line], after_caption: bool) -> Block | None:
     return Block("table", group, content=[_trimmed_span(line) for line in group[1:]])
 
 
-def _group_blocks(group: list[Line], after_caption: bool) -> list[Block]:
+def _group_blocks(group: list[Line], after_caption: bool, infer_headings: bool = True) -> list[Block]:
     if table := _markdown_table(group) or _flattened_table(group, after_caption):
         return [table]
     blocks: list[Block] = []
@@ -164,7 +166,7 @@ def _group_blocks(group: list[Line], after_caption: bool) -> list[Block]:
         elif m := NUMBERED.match(line.text):
             block, i = _list_item(group, i, "numbered", m["prefix"])
             blocks.append(block)
-        elif is_heading_like(line.text) and (i + 1 < len(group) or len(group) == 1):
+        elif infer_headings and is_heading_like(line.text) and (i + 1 < len(group) or len(group) == 1):
             blocks.append(Block("heading", [line], label=line.stripped))
             i += 1
         else:
@@ -194,12 +196,15 @@ def _mark_chrome(block: Block) -> Block:
 def split_blocks(text: str) -> list[Block]:
     """All blocks of a text in order. Chrome lines are marked; sections decide what else is chrome."""
     blocks: list[Block] = []
-    for group in _groups(split_lines(text)):
+    lines = split_lines(text)
+    # a document that marks its headings (`#`) says which lines are headings: none is guessed
+    infer = not any(MD_HEADING.match(line.text) for line in lines)
+    for group in _groups(lines):
         if all(_is_chrome_line(line) for line in group):
             blocks.append(Block("chrome", group))
             continue
         after_caption = bool(blocks) and blocks[-1].kind == "heading" and _is_caption(blocks[-1].label)
-        blocks.extend(_mark_chrome(b) for b in _group_blocks(group, after_caption))
+        blocks.extend(_mark_chrome(b) for b in _group_blocks(group, after_caption, infer))
     return blocks
 
 
