@@ -7,7 +7,8 @@
 2. Otherwise the text's own statement of design (design_text.py).
 3. Otherwise MeSH design headings (Cohort Studies, Random Allocation, …), animals/cells winning over
    "Random Allocation" when the headings say no humans were studied.
-4. Otherwise animals/cells from text and MeSH, then humans with association words, else `other`.
+4. Otherwise animals/cells from text and MeSH, then a narrative review that never names itself, then
+   humans with association words, else `other`.
 In text-only mode steps 1 and 3 are skipped, and MeSH plays no part in step 4.
 """
 
@@ -19,6 +20,7 @@ from pipeline.grading.design_text import (
     Finding,
     design_from_text,
     lab_design,
+    narrative_review,
     weak_observational,
 )
 from pipeline.grading.details import pooled_designs, trial_detail
@@ -140,6 +142,8 @@ def _fallback(record: Record, text: RecordText, text_only: bool) -> Finding:
     animals, cells = (None, None) if text_only else mesh_population(record.mesh_headings)
     if lab := lab_design(text, animals, cells, text_cell_lines(text)):
         return lab
+    if review := narrative_review(text):
+        return review
     if weak := weak_observational(text):
         return weak
     return _no_design(record, text)

@@ -1,10 +1,11 @@
 """Study design from the title and abstract alone: ordered cue groups, the first that speaks wins.
 
-Precedence (first wins): notices, editorials, protocols > meta-analysis > systematic review > guideline >
-review of case reports > review > randomised trial > non-randomised trial > case series > case report >
-observational. Trials and observational cues on animals make an animal study. When none of these
-speak, the population decides: animals and/or cells (levels of mechanism), humans with association
-words (observational, low confidence), else `other`.
+Precedence (first wins): notices, editorials, protocols, bibliometric analyses > meta-analysis >
+systematic review > guideline > review of case reports > review > randomised trial > non-randomised trial >
+case series > case report > observational. Trials and observational cues on animals make an animal study.
+When none of these speak (design.py): animals and/or cells (levels of mechanism), then a narrative review
+that never names itself (it summarises studies and reports none of its own; low confidence), then humans
+with association words (observational, low confidence), else `other`.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ _DETAIL_OTHER = {
     "editorial": "editorial or reply",
     "protocol": "protocol",
     "guideline": "guideline",
+    "bibliometric": "bibliometric analysis",
 }
 
 
@@ -73,7 +75,7 @@ def design_from_text(text: RecordText) -> Finding | None:
 
 
 def _other(text: RecordText) -> Finding | None:
-    for group in ("notice", "editorial", "protocol"):
+    for group in ("notice", "editorial", "protocol", "bibliometric"):
         if hit := first_hit(group, text):
             return Finding("other", _DETAIL_OTHER[group], 0.85, [reason(hit, f"design=other ({group})")])
     return None
@@ -84,7 +86,12 @@ def _synthesis(text: RecordText) -> Finding | None:
     hit = meta or review
     if hit is None or (meta is None and _SCOPING.search(f"{text.title} {text.abstract}")):
         return None  # a scoping review searches databases too, but is not a systematic review
+    if review is None and hit.where == "abstract" and first_hit("own_primary_design", text):
+        return None  # "we conducted a cohort study … pooled by meta-analysis": a primary study
     design = "meta_analysis" if meta else "systematic_review"
+    pooled = first_hit("pooling", text) if meta is None else None
+    if pooled is not None:  # a systematic review that pools its studies is a meta-analysis
+        design, hit = "meta_analysis", pooled
     umbrella = "umbrella review" if _UMBRELLA.search(hit.span) else None
     detail = "; ".join(d for d in (umbrella, pooled_designs(text)) if d) or None
     return Finding(design, detail, _strength(hit), [reason(hit, f"design={design}")])
@@ -92,8 +99,11 @@ def _synthesis(text: RecordText) -> Finding | None:
 
 def _guideline(text: RecordText) -> Finding | None:
     hit = first_hit("guideline", text)
-    studied = any(first_hit(g, text, "title") for g in ("rct", "nonrandomized_trial", "observational"))
-    if hit is None or studied:
+    if hit is None:
+        return None
+    # guidelines as the topic ("… the physical activity guidelines: a qualitative study"), not the record
+    studied = any(first_hit(g, text) for g in ("rct", "nonrandomized_trial", "observational"))
+    if studied or first_hit("review", text, "title"):
         return None
     return Finding("other", "guideline", 0.75, [reason(hit, "design=other (guideline)")])
 
@@ -179,6 +189,17 @@ def lab_design(
     return Finding(kind, None, confidence, reasons)
 
 
+def narrative_review(text: RecordText) -> Finding | None:
+    """A review that never names itself: it summarises what studies have shown (or has a clinical-review
+    title such as "Diagnosis and Management") and reports no study of its own. Low confidence."""
+    hit = first_hit("review_weak", text)
+    if hit is None or first_hit("primary_study", text) is not None:
+        return None
+    return Finding(
+        "review", None, 0.5, [reason(hit, "design=review (summarises studies; no study of its own)")]
+    )
+
+
 def weak_observational(text: RecordText) -> Finding | None:
     """People studied and associations reported, but no design named: observational, low confidence."""
     people, assoc = first_hit("humans", text), first_hit("weak_observational", text)
@@ -201,7 +222,7 @@ def _count(hit: Hit) -> int | None:
 
 def _without_nonrandom(text: RecordText) -> RecordText:
     """Drop "non-randomised" and "Mendelian randomisation" so they do not read as randomised trials."""
-    if not text.mentions(("randomi",)):
+    if not text.mentions(("randomi",)) or not text.mentions(("non", "mendelian", "quasi")):
         return text
     pattern = re.compile(r"\bnon-?\s?randomi[sz]ed|\bmendelian randomi[sz]ation|\bquasi-randomi[sz]ed", re.I)
     return RecordText(pattern.sub(" ", text.title), pattern.sub(" ", text.abstract))

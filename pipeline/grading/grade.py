@@ -6,7 +6,13 @@ a grade with low confidence and a reason saying why.
 
 from __future__ import annotations
 
+import multiprocessing
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from functools import partial
+from itertools import islice
+from multiprocessing.context import BaseContext
 
 from pipeline.grading.design import classify, unknown_types
 from pipeline.grading.integrity import integrity
@@ -44,10 +50,42 @@ def grade_record(record: Record, *, text_only: bool = False) -> Grade:
     )
 
 
-def grade_records(records: Iterable[Record], *, text_only: bool = False) -> Iterator[Grade]:
-    """Grades for a stream of records, in order."""
-    for record in records:
-        yield grade_record(record, text_only=text_only)
+def grade_records(
+    records: Iterable[Record], *, text_only: bool = False, workers: int = 1, chunk_size: int = 1000
+) -> Iterator[Grade]:
+    """Grades for a stream of records, in order.
+
+    `workers` > 1 grades chunks of `chunk_size` records in that many processes: worth it for large
+    batches only, since every record and grade is pickled across (see benchmarks/bench_grading.py).
+    """
+    if workers <= 1:
+        for record in records:
+            yield grade_record(record, text_only=text_only)
+        return
+    grade_chunk = partial(_grade_chunk, text_only=text_only)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_start_method()) as pool:
+        pending: deque[Future[list[Grade]]] = deque()
+        chunks = iter(partial(_take, iter(records), chunk_size), [])
+        for chunk in chunks:
+            pending.append(pool.submit(grade_chunk, chunk))
+            if len(pending) >= 2 * workers:  # bounded read-ahead: the input stays a stream
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def _start_method() -> BaseContext | None:
+    """Forkserver where available: forking the caller itself is unsafe once it runs threads (flows do)."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver") if "forkserver" in methods else None
+
+
+def _take(records: Iterator[Record], n: int) -> list[Record]:
+    return list(islice(records, n))
+
+
+def _grade_chunk(records: list[Record], text_only: bool) -> list[Grade]:
+    return [grade_record(record, text_only=text_only) for record in records]
 
 
 def _input_warnings(record: Record, text_only: bool) -> list[Reason]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
+from pipeline.grading.cue_gates import GatedPattern as Gated
 from pipeline.grading.models import Population, PopulationKind
 from pipeline.grading.text import RecordText, first_hit
 from pipeline.grading.vocab import cell_line_pattern, mesh, species_words
@@ -17,7 +19,7 @@ _LAB: dict[str, tuple[PopulationKind, ...]] = {
 }
 # "cell lines (A, B and C)" or "cell lines: A, B, and C": the names the text itself introduces
 _LISTED = re.compile(r"cell (?:lines?|models?)\s*(?:\(([^)]{2,160})\)|:\s*([^.;]{2,160}))", re.IGNORECASE)
-_NAMED_CELLS = re.compile(r"\b([A-Z][A-Za-z]{0,6}-?[A-Z]{0,3}-?\d{1,4}[A-Za-z]{0,3})(?:-\w+)? cells\b")
+_NAMED_CELLS = Gated(r"\b([A-Z][A-Za-z]{0,6}-?[A-Z]{0,3}-?\d{1,4}[A-Za-z]{0,3})(?:-\w+)? cells\b")
 _NOT_A_LINE = re.compile(r"^(CD|IL|TNF|TGF|COVID|SARS|HIV|MK|NK|TH|Th|Treg|B|T|ST)\b|^(CD|IL|MK|K)\d", re.I)
 _LINE_LIKE = re.compile(r"^(?=.*\d|.*[A-Z].*[A-Z])[A-Za-z0-9][\w./-]{1,15}$")
 
@@ -38,8 +40,7 @@ def population(text: RecordText, headings: list[MeshHeading], design: str, text_
 
 def find_species(text: RecordText, headings: list[MeshHeading]) -> list[str]:
     """Species named in title/abstract, then in MeSH animal headings, first-seen order."""
-    words = text.words["title"] | text.words["abstract"]
-    found = [species for species, names in species_words().items() if _named(text, words, names)]
+    found = [species for species, names in species_words().items() if _named(text, names)]
     animals = mesh()["animals"]
     found += [animals[h.descriptor] for h in headings if animals.get(h.descriptor)]
     return list(dict.fromkeys(found))
@@ -47,14 +48,48 @@ def find_species(text: RecordText, headings: list[MeshHeading]) -> list[str]:
 
 def text_cell_lines(text: RecordText) -> list[str]:
     """Cell lines named in the text: known names, names listed after "cell lines", "<name> cells"."""
-    if not text.mentions(("cell",)) and not cell_line_pattern().search(text.title):
+    return text.derived("cell_lines", _cell_lines)
+
+
+def _cell_lines(text: RecordText) -> list[str]:
+    if not text.mentions(("cell",)) and not _known_lines(text.title):
         return []
     both = f"{text.title}\n{text.abstract}"
-    found = [m.group(1) for m in cell_line_pattern().finditer(both)]
-    for m in _LISTED.finditer(both):
+    found = _known_lines(both)
+    for m in _listed(both, text.lowered["both"]):
         found += [n for n in _split_names(m.group(1) or m.group(2)) if _LINE_LIKE.match(n)]
     found += [m.group(1) for m in _NAMED_CELLS.finditer(both) if not _NOT_A_LINE.match(m.group(1))]
     return list(dict.fromkeys(found))
+
+
+def _known_lines(text: str) -> list[str]:
+    r"""The known cell-line names in `text`, not inside a longer word or hyphenated name.
+
+    Same matches as the pattern with a `(?<![\w-])` lookbehind, which would make the engine try every
+    name at every position; checking the character before by hand lets it skip to likely starts.
+    """
+    found, pos = [], 0
+    while (m := cell_line_pattern().search(text, pos)) is not None:
+        start = m.start()
+        if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-"):
+            pos = start + 1
+            continue
+        found.append(m.group(1))
+        pos = m.end()
+    return found
+
+
+def _listed(both: str, lowered: str) -> Iterator[re.Match[str]]:
+    """`_LISTED.finditer(both)`, tried only where "cell" occurs (IGNORECASE patterns scan slowly)."""
+    if len(lowered) != len(both):  # lower() changed the length (rare letters): positions would not align
+        yield from _LISTED.finditer(both)
+        return
+    pos = lowered.find("cell")
+    while pos >= 0:
+        m = _LISTED.match(both, pos)
+        pos = lowered.find("cell", m.end() if m else pos + 1)
+        if m:
+            yield m
 
 
 def mesh_population(headings: list[MeshHeading]) -> tuple[str | None, str | None]:
@@ -75,9 +110,13 @@ def _mentioned(text: RecordText, species: bool, lines: bool) -> tuple[Population
     return tuple(kinds)
 
 
-def _named(text: RecordText, words: frozenset[str], names: list[str]) -> bool:
-    """Whole words from the word set; phrases (with a space) by substring of the lower-cased text."""
-    return any(n in words if " " not in n else text.mentions((n,)) for n in names)
+def _named(text: RecordText, names: list[str]) -> bool:
+    """Whole words of title or abstract; phrases (with a space) by substring of the lower-cased text."""
+    return any(
+        text.has_word("both", n) if " " not in n else text.mentions((n,))
+        for n in names
+        if text.mentions((n,))  # one fast substring test first: most names are absent
+    )
 
 
 def _split_names(listed: str) -> list[str]:

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
-from pipeline.grading.vocab import text_cues
+from pipeline.grading.cue_gates import LOOKAHEAD_MARGIN, boundary_search
+from pipeline.grading.vocab import Cue, text_cues
 from pipeline.models import Record
 
-_WORD = re.compile(r"[a-z0-9][a-z0-9-]*")
+T = TypeVar("T")
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _BACKGROUND = {"background", "introduction", "context", "importance", "rationale", "background and aims"}
+_BACKGROUND_WORDS = ("background", "introduction", "context", "importance", "rationale")
 _LABEL = re.compile(
     r"(?:^|\n|(?<=[.:]) )\s*(?P<label>background(?: (?:and|&) aims?)?|introduction|context|importance"
     r"|rationale|objectives?|aims?|purpose|methods?|materials and methods"
@@ -35,13 +40,42 @@ class RecordText:
     _hits: dict[tuple[str, str | None], list[Hit]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
-
-    words: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
+    # (field, literals) → (first start, last end) of any of the literals in the lower-cased field, or None
+    _spans: dict[tuple[str, tuple[str, ...]], tuple[int, int] | None] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    # memos: literal tuples present in title+abstract, whole words per field, values derived from the text
+    _present: dict[tuple[str, ...], bool] = field(init=False, repr=False, compare=False, default_factory=dict)
+    _words: dict[tuple[str, str], bool] = field(init=False, repr=False, compare=False, default_factory=dict)
+    _derived: dict[str, Any] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         lowered = {"title": self.title.lower(), "abstract": self.abstract.lower()}
-        object.__setattr__(self, "words", {k: frozenset(_WORD.findall(v)) for k, v in lowered.items()})
         object.__setattr__(self, "lowered", lowered | {"both": f"{lowered['title']}\n{lowered['abstract']}"})
+
+    def derived(self, key: str, compute: Callable[[RecordText], T]) -> T:
+        """A value computed from this text once: some questions (the cell lines) are asked twice."""
+        if key not in self._derived:
+            self._derived[key] = compute(self)
+        return cast(T, self._derived[key])
+
+    def has_word(self, name: str, word: str) -> bool:
+        """True when `word` is a whole token of the lower-cased field, a token being a run of [a-z0-9-]
+        that starts with a letter or digit (so "non-smokers" does not contain the word "smokers")."""
+        key = (name, word)
+        if key not in self._words:
+            self._words[key] = _is_token(self.lowered[name], word)
+        return self._words[key]
+
+    def literal_span(self, name: str, literals: tuple[str, ...]) -> tuple[int, int] | None:
+        """From the first start to the last end of any of these literals in a field; None when absent."""
+        key = (name, literals)
+        if key not in self._spans:
+            value = self.lowered[name]
+            starts = [(i, lit) for lit in literals if (i := value.find(lit)) >= 0]
+            ends = [value.rfind(lit) + len(lit) for _, lit in starts]
+            self._spans[key] = (min(starts)[0], max(ends)) if starts else None
+        return self._spans[key]
 
     def fields_for(self, where: str) -> list[tuple[str, str]]:
         """The (name, text) pairs a cue with this `where` looks at."""
@@ -53,10 +87,10 @@ class RecordText:
 
     def mentions(self, words: tuple[str, ...]) -> bool:
         """True when any of these lower-case words occurs in title or abstract (or no words are given)."""
-        if not words:
-            return True
-        both = self.lowered["both"]
-        return any(w in both for w in words)
+        if words not in self._present:
+            both = self.lowered["both"]
+            self._present[words] = not words or any(w in both for w in words)
+        return self._present[words]
 
 
 @dataclass(frozen=True)
@@ -81,6 +115,9 @@ def record_text(record: Record) -> RecordText:
 
 def strip_background(abstract: str) -> str:
     """Drop the text under a Background/Introduction label, up to the next label; else keep all."""
+    lowered = abstract.lower()
+    if not any(word in lowered for word in _BACKGROUND_WORDS):
+        return abstract  # no Background-like label can occur: skip the label scan (a slow pattern)
     labels = list(_LABEL.finditer(abstract))
     parts, start = [], 0
     for here, after in itertools.pairwise(labels):
@@ -112,29 +149,72 @@ def all_hits(group: str, text: RecordText, where: str | None = None) -> list[Hit
 def _search(group: str, text: RecordText, where: str | None) -> list[Hit]:
     cues = text_cues()[group]
     out = _word_hits(group, text, where, cues.words)
-    if not text.mentions(cues.require):
+    if cues.gate and not text.mentions(cues.gate):
         return out
     for cue in cues.cues:
         if where is not None and cue.where not in (where, "any"):
             continue
         for name, original in text.fields_for(cue.where):
-            value = text.lowered[name]
-            if not value or (where is not None and name != where):
+            if where is not None and name != where:
                 continue
-            if cue.gate and not any(g in value for g in cue.gate):
-                continue
-            if m := cue.pattern.search(value):
+            if m := _match(cue, text, name):
+                value = text.lowered[name]
                 span = original[m.start() : m.end()] if len(original) == len(value) else m.group(0)
                 out.append(Hit(group, name, span, m))
                 break
     return sorted(out, key=lambda h: h.where != "title")
 
 
-def _word_hits(group: str, text: RecordText, where: str | None, words: frozenset[str]) -> list[Hit]:
+def _match(cue: Cue, text: RecordText, name: str) -> re.Match[str] | None:
+    """The cue's first match in one field, searching only where its gate literals occur."""
+    value = text.lowered[name]
+    span = text.literal_span(name, cue.gate) if cue.gate else (0, len(value))
+    if span is None or not value:
+        return None
+    if not cue.in_sentence:
+        return _find(cue, value, 0, len(value))
+    start = value.rfind(".", 0, span[0]) + 1
+    stop = value.find(".", span[1])
+    end = len(value) if stop < 0 else min(len(value), stop + LOOKAHEAD_MARGIN)
+    while end < len(value) and _is_word(value[end]):
+        end += 1  # never cut a word: `\b` at the window's end must read as it does in the whole text
+    return _find(cue, value, start, end)
+
+
+def _find(cue: Cue, value: str, start: int, end: int) -> re.Match[str] | None:
+    """`cue.pattern.search(value, start, end)`, by way of the pattern's body when it starts with `\b`."""
+    if cue.body is None:
+        return cue.pattern.search(value, start, end)
+    return boundary_search(cue.body, value, start, end)
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"  # what `\w` means for str patterns
+
+
+def _word_hits(group: str, text: RecordText, where: str | None, words: tuple[str, ...]) -> list[Hit]:
     """At most one whole-word hit per field, for the group's word list."""
     out = []
     for name in ("title", "abstract"):
-        found = words & text.words[name] if words and where in (None, name) else None
+        if not words or where not in (None, name) or not text.mentions(words):
+            continue
+        found = [w for w in words if text.has_word(name, w)]
         if found:
             out.append(Hit(group, name, min(found), None))
     return out
+
+
+def _is_token(value: str, word: str) -> bool:
+    """Whether some occurrence of `word` in `value` is a whole token (see RecordText.has_word)."""
+    start = value.find(word)
+    while start >= 0:
+        end = start + len(word)
+        before = start
+        while before > 0 and value[before - 1] == "-":
+            before -= 1  # leading hyphens belong to a token only when a letter or digit precedes them
+        if (before == 0 or value[before - 1] not in _ALNUM) and (
+            end == len(value) or (value[end] not in _ALNUM and value[end] != "-")
+        ):
+            return True
+        start = value.find(word, start + 1)
+    return False

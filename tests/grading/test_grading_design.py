@@ -148,3 +148,133 @@ def test_reasons_name_the_signal_and_its_evidence(real_records):
     signals = {(r.signal, r.evidence) for r in grade.reasons}
     assert ("publication_type", "Randomized Controlled Trial") in signals
     assert grade.confidence == 0.95  # the title agrees: "prospective randomized controlled trial"
+
+
+TEXT_ONLY_CASES = [
+    # (title, abstract, expected type, detail fragment or None): cues that must work without indexing
+    (
+        "Anaemia and birth size: a secondary analysis of the Women First preconception nutrition trial",
+        "We analysed data from 2,443 dyads in four countries.",
+        "rct",
+        "post-hoc",
+    ),
+    (
+        "A novel CLN5 mutation",
+        "We report two sibs harbouring a novel mutation with early behaviour disturbances.",
+        "case_report",
+        None,
+    ),
+    (
+        "Probiotics and obesity",
+        "Obesity is increasingly linked to the gut flora. Recent clinical studies have shown that "
+        "probiotics reduce fat accumulation, although the mechanism is unclear.",
+        "review",
+        None,
+    ),
+    (
+        "Back Pain: Differential Diagnosis and Management",
+        "Back pain is common. Conservative therapy comes first; imaging is reserved for red flags.",
+        "review",
+        None,
+    ),
+    (
+        "Exercise apps for the physical activity guidelines in multiple sclerosis",
+        "We conducted a secondary qualitative analysis of interviews with 20 people with MS.",
+        "observational",
+        "qualitative",
+    ),
+    (
+        "Biotransformation in in vitro toxicology: a critical review with guidance recommendations",
+        "Published studies using S9 fractions were appraised for their reporting.",
+        "review",
+        None,
+    ),
+    (
+        "Community tuberculosis testing in foreign-born populations: a systematic review",
+        "We systematically searched five databases and used random-effects models to pool proportions.",
+        "meta_analysis",
+        None,
+    ),
+    (
+        "Telomere length and pancreatic cancer",
+        "We measured telomere length in 386 pancreatic cancer cases and 896 matched controls.",
+        "observational",
+        None,
+    ),
+    (
+        "Coordination of humanitarian WASH responses",
+        "We conducted a mixed-methods evaluation with key informant interviews in five countries.",
+        "observational",
+        None,
+    ),
+    (
+        "Thromboembolism after vaccination",
+        "We conducted a self-controlled case series study of 20,000 vaccinated adults.",
+        "observational",
+        None,
+    ),
+    (
+        "Women's cancer control in Morocco: a qualitative study of lay advisors' perspectives",
+        "In-depth interviews were held with ten lay health advisors.",
+        "observational",
+        "qualitative",
+    ),
+    (
+        "Factors associated with disparities in clinical trial eligibility",
+        "A cross-sectional analysis was conducted among 113,030 patients.",
+        "observational",
+        "cross-sectional",
+    ),
+    (
+        "Vaccination and post-COVID complications in three countries",
+        "We conducted a staggered cohort study on health records. Random effect meta-analyses were "
+        "conducted across cohorts and databases.",
+        "observational",
+        None,
+    ),
+    (
+        "The top 50 most-cited articles on COVID-19: a bibliometric analysis",
+        "Articles were identified in Scopus and their citations counted.",
+        "other",
+        "bibliometric",
+    ),
+    (
+        "Paclitaxel in the ID8 murine epithelial ovarian cancer cell line",
+        "Cell viability was measured after co-administration of NaHS and paclitaxel.",
+        "in_vitro",
+        None,
+    ),
+    (
+        "Cefiderocol against double-carbapenemase-producing Enterobacterales",
+        "MICs of 57 clinical isolates were determined by reference broth microdilution.",
+        "in_vitro",
+        None,
+    ),
+    (
+        "Secreted proteins of Bacillus subtilis",
+        "Extracellular proteins were separated by two-dimensional gel electrophoresis.",
+        "in_vitro",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "abstract", "expected", "detail"), TEXT_ONLY_CASES)
+def test_text_only_cues(title: str, abstract: str, expected: str, detail: str | None):
+    grade = grade_record(make(title, abstract), text_only=True)
+    assert grade.evidence_type == expected
+    if detail:
+        assert detail in (grade.design_detail or "")
+
+
+def test_narrative_review_is_low_confidence_and_says_why():
+    grade = grade_record(
+        make("Gut flora", "Recent studies have shown that probiotics matter."), text_only=True
+    )
+    assert (grade.evidence_type, grade.confidence, grade.level) == ("review", 0.5, None)
+    assert any("no study of its own" in r.effect for r in grade.reasons)
+
+
+def test_a_study_that_cites_recent_studies_is_not_a_narrative_review():
+    abstract = "Recent studies have shown benefits. We enrolled 120 adults and found lower weight (p < 0.01)."
+    assert grade_record(make("Probiotics in adults", abstract), text_only=True).evidence_type != "review"

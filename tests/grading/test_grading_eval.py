@@ -21,6 +21,20 @@ def test_every_labelled_record_is_in_the_data(labels, real_records):
     assert len(snapshot) == 38 and {r.record_id for r in snapshot} <= {row["id"] for row in labels}
 
 
+def test_held_out_set_is_labelled_justified_and_disjoint(held_out_labels, held_out_records, real_records):
+    assert len(held_out_labels) >= 40
+    for row in held_out_labels:
+        assert row["type"] in EVIDENCE_TYPES and row["ref"] in ("pubmed", "reading"), row
+        assert len(row["why"]) > 10, row
+    ids = {row["id"] for row in held_out_labels}
+    assert len(ids) == len(held_out_labels) and ids <= set(held_out_records)
+    assert not set(held_out_records) & set(real_records)  # never seen while the cues were written
+    assert (
+        held_out_records["pmid:23121403"].title
+        == "Low-dose aspirin for preventing recurrent venous thromboembolism."
+    )
+
+
 def test_scores():
     result = evaluate(
         [

@@ -1,0 +1,74 @@
+"""Cue gates and sentence windows: exact shortcuts, so a skipped or windowed search never changes a hit."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.grading.cue_gates import required_literals, stays_in_sentence
+from pipeline.grading.text import RecordText, _match
+from pipeline.grading.vocab import text_cues
+
+CUES = [cue for group in text_cues().values() for cue in group.cues]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "literals"),
+    [
+        (r"\brandomi[sz]ed\b", ("randomi",)),
+        (r"\b(knockout|transgenic|nude) (mice|rats|animals)\b", ("knockout", "nude", "transgenic")),
+        (r"\bwe (report|describe)\b|\bcase series\b", ("case series", "describe", "report")),
+        (r"\bmeta-?analys[ie]s|meta-?regression", ("analys", "regression")),
+        (r"\b(a|an) \d+[- ](year|month)s?[- ]old\b", ("old",)),  # "a"/"an" are too short to gate
+        (r"\b(association|associations? of)\b", ("association",)),  # a longer literal adds nothing
+        (r"\b(we|a)\b", ()),  # no literal of three letters: no gate, the pattern always runs
+    ],
+)
+def test_required_literals(pattern: str, literals: tuple[str, ...]):
+    assert required_literals(pattern) == literals
+
+
+@pytest.mark.parametrize(
+    ("pattern", "in_sentence"),
+    [
+        (r"\b(this|a) ([\w,-]+ ){0,5}randomi[sz]ed\b", True),
+        (r"meta-?analys[ie]s\b[^.]{0,80}\b(was|were) done", True),
+        (r"(?<!chart )\breview\b(?! board)", True),
+        (r"\b(objective|aim)s?\W+(\w+ ){0,3}to review\b", False),  # \W can be a full stop
+        (r"^\W*(in response|reply)\W*$", False),
+        (r"\bfollow-up of\b.", False),
+    ],
+)
+def test_stays_in_sentence(pattern: str, in_sentence: bool):
+    assert stays_in_sentence(pattern) is in_sentence
+
+
+def test_every_cue_but_the_statistics_one_is_gated():
+    ungated = [cue.pattern.pattern for cue in CUES if not cue.gate]
+    assert ungated == [r"\bp ?[<=>] ?0?\.\d|\bn ?= ?\d"]
+
+
+# words that make cues fire, glue words, and punctuation: texts where hits, near-misses and full stops mix
+_TOKENS = st.sampled_from(
+    (  # noqa: SIM905 -- a word list reads best as words
+        "we this a the were was patients cases review reviewed randomly randomised assigned cohort "
+        "study meta-analysis systematic mice rats cells in vitro vivo old year 45-year-old two sibs "
+        "trial secondary analysis of non-randomised case report literature recent studies have shown "
+        "board chart peer . , : ( ) 12 3 and or to"
+    ).split()
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TOKENS, max_size=40))
+def test_gated_windowed_search_finds_exactly_what_a_full_search_finds(tokens: list[str]):
+    words = " ".join(tokens)
+    text = RecordText(title=words, abstract=words)
+    for cue in CUES:
+        full = cue.pattern.search(words.lower())
+        for field in ("title", "abstract"):
+            fast = _match(cue, text, field)
+            assert (full and full.span()) == (fast and fast.span()), cue.pattern.pattern
+        if full and cue.gate:
+            assert any(lit in full.group(0) for lit in cue.gate), cue.pattern.pattern
