@@ -9,7 +9,7 @@ import pytest
 from pipeline.documents.parse import parse_text
 from pipeline.literature.record_jsonl import iter_jsonl_records
 from pipeline.literature.store import RecordStore
-from pipeline.models import Claim, DocumentMeta, ParsedDocument, Record
+from pipeline.models import DocumentMeta, ParsedDocument, Record
 
 DATA = Path(__file__).parents[1] / "data"
 SEED_META = DocumentMeta(slug="vitamin-k2", title="Vitamin K2", supplement="vitamin K2")
@@ -33,9 +33,3 @@ def seed_store(tmp_path_factory, seed_records) -> RecordStore:
     store = RecordStore(f"sqlite:///{tmp_path_factory.mktemp('linking') / 'records.db'}")
     store.upsert_many(list(seed_records.values()))
     return store
-
-
-def find_claim(doc: ParsedDocument, words: str) -> Claim:
-    found = [c for c in doc.claims if words in c.text]
-    assert len(found) == 1, f"{len(found)} claims contain {words!r}"
-    return found[0]

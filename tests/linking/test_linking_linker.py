@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from conftest import find_claim
+from linking_helpers import find_claim
 
 from pipeline.linking.decisions import Decision
 from pipeline.linking.linker import References, link_document

@@ -1,7 +1,7 @@
 """Support assessment (pipeline.linking.relations) on the seed's claims and its real records."""
 
 import pytest
-from conftest import find_claim
+from linking_helpers import find_claim
 
 from pipeline.grading import grade_record
 from pipeline.linking.entities import extract_entities
