@@ -1,5 +1,7 @@
-"""Curated tables: pydantic rows → pandas frames → Parquet and CSV, written atomically.
+"""The claims table on its own, and the CSV formula neutralisation every curated CSV uses.
 
+The whole curated dataset (nine tables, schemas, data package) is `dataset_write.write_dataset`; the
+single claims table here predates it and stays for callers that write only claims.
 Parquet keeps nested values (a claim's markers are a list of structs); CSV gets them as JSON text, and
 every CSV cell a spreadsheet would run as a formula is neutralised with a leading apostrophe.
 """
@@ -18,8 +20,8 @@ import pyarrow.parquet as pq
 from pipeline import __version__
 from pipeline.models import ParsedDocument
 from pipeline.outputs.atomic import write_text, write_with
+from pipeline.outputs.bundle import SCHEMA_VERSION
 
-SCHEMA_VERSION = "1"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -65,10 +67,18 @@ def claims_frame(documents: Iterable[ParsedDocument], run: RunInfo) -> pd.DataFr
 
 
 def neutralise(value: object) -> object:
-    """A CSV cell that starts like a formula gets a leading apostrophe (OWASP's CSV-injection advice)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """A CSV cell that starts like a formula gets a leading apostrophe (OWASP's CSV-injection advice).
+
+    A cell that already starts with an apostrophe gets one too, so `unneutralise` can undo it exactly.
+    """
+    if isinstance(value, str) and value.startswith((*FORMULA_START, "'")):
         return "'" + value
     return value
+
+
+def unneutralise(text: str) -> str:
+    """The cell as it was before `neutralise`: drop the one apostrophe it added."""
+    return text[1:] if text.startswith("'") else text
 
 
 def csv_text(frame: pd.DataFrame) -> str:
