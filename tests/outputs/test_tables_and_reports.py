@@ -1,4 +1,4 @@
-"""Curated tables and the Markdown report: atomic writes, formula-safe CSV, escaped text."""
+"""Curated tables: atomic writes, formula-safe CSV. (The reports are tested in test_report_*.py.)"""
 
 import io
 
@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.documents.parse import parse_text
 from pipeline.models import DocumentMeta
-from pipeline.outputs import atomic, report_md
+from pipeline.outputs import atomic
 from pipeline.outputs.tables import RunInfo, claims_frame, csv_text, neutralise, write_table
 
 HOSTILE = """Vitamin K2
@@ -60,10 +60,3 @@ def test_failed_write_keeps_the_previous_file(tmp_path):
         atomic.write_with(target, explode)
     assert target.read_text() == "previous complete table\n"
     assert not list(tmp_path.glob(".*.tmp"))
-
-
-def test_markdown_report_escapes_document_text(doc):
-    report = report_md.render(doc)
-    assert "<script>" not in report and "&lt;script&gt;" in report
-    assert "## Summary" in report and "- Claims: 2 (sentence: 2)" in report
-    assert "`1` → 1" in report

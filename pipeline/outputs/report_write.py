@@ -1,0 +1,27 @@
+"""Write a run's audit reports into `reports/`: `<slug>.md` and `<slug>.html` per document, then
+`index.html`. Each file is written atomically, so a reader never sees half a report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.outputs import report_html, report_md
+from pipeline.outputs.atomic import write_text
+from pipeline.outputs.bundle import CurationRun
+
+
+def write_reports(run: CurationRun, out_dir: Path) -> list[Path]:
+    """Render and write every report of `run` under `out_dir`; the paths written, index last."""
+    written = []
+    for doc_run in run.documents:
+        for suffix, text in (
+            (".md", report_md.render_document(doc_run, run)),
+            (".html", report_html.render_document(doc_run, run)),
+        ):
+            target = out_dir / f"{doc_run.slug}{suffix}"
+            write_text(target, text)
+            written.append(target)
+    index = out_dir / "index.html"
+    write_text(index, report_html.render_index(run))
+    return [*written, index]
