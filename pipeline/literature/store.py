@@ -7,8 +7,9 @@
     meta      key PK, value          (schema_version)
 
 Only SQLAlchemy Core types that exist on SQLite and PostgreSQL are used; dialect-specific SQL lives in
-the text index (store_fts) and in the SQLite connection set-up (WAL, busy timeout, foreign keys, and
-BEGIN IMMEDIATE for writes so two writers queue instead of failing mid-transaction).
+the text indexes (store_fts, store_fts_pg) and in the connection set-up (store_schema): on SQLite WAL,
+busy timeout, foreign keys and BEGIN IMMEDIATE for writes; on PostgreSQL an advisory lock per write
+transaction. Either way two writers queue instead of failing mid-transaction.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from functools import reduce
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from pipeline.errors import ConfigError, CurateError
-from pipeline.literature.store_fts import SearchMode, TextIndex, chunks, make_index, text_doc
+from pipeline.literature.store_fts import IndexKind, SearchMode, TextIndex, chunks, make_index, text_doc
 from pipeline.literature.store_merge import Keyed, key_for, keyed, merge_records, plan_batch
 from pipeline.literature.store_schema import (
     SCHEMA_VERSION,
@@ -57,7 +58,7 @@ class RecordStore:
         *,
         busy_timeout: float = 30.0,
         attempts: int = 5,
-        text_index: Literal["auto", "fts5", "like"] = "auto",
+        text_index: IndexKind = "auto",
     ) -> None:
         self._engine: Engine = open_engine(url, busy_timeout)
         self.url = public_url(url)
@@ -339,6 +340,16 @@ class RecordStore:
 
         fetched = self._run(work)
         return fetched is not None and (utc_naive(now) - fetched).total_seconds() < ttl_seconds
+
+    def version(self) -> str:
+        """Changes whenever a record is added, removed or re-fetched: "count:latest fetch" — what a cache
+        of work done on the store's contents keys on."""
+
+        def work(conn: Connection) -> str:
+            count, latest = conn.execute(select(func.count(), func.max(records.c.fetched_at))).one()
+            return f"{count}:{latest.isoformat() if latest else '-'}"
+
+        return self._run(work)
 
     def fetched_at(self, record_ids: Iterable[str]) -> dict[str, datetime | None]:
         """When each stored record (by record_id) was last fetched, as naive UTC; unknown IDs left out."""

@@ -1,4 +1,5 @@
-"""Full-text search behind one small interface: SQLite FTS5 with BM25, or a portable LIKE fallback.
+"""Full-text search behind one small interface: SQLite FTS5 with BM25, PostgreSQL tsvector
+(store_fts_pg), or a portable LIKE fallback.
 
 The store calls `index`, `remove`, `search` and `count` inside its own transactions, so the text index
 always agrees with the records table. User text never reaches FTS syntax raw: it is split into words and
@@ -175,7 +176,7 @@ class LikeIndex:
     """Portable fallback for databases without FTS5: LIKE filtering, then term-frequency scoring.
 
     Scores count words that start with each term (title counted three times): `cancer` finds `cancers`
-    but not the reverse. Good enough for discovery on PostgreSQL until a native index is written.
+    but not the reverse. Used where neither FTS5 nor PostgreSQL is available, or when asked for.
     """
 
     name = "like"
@@ -248,8 +249,18 @@ def has_fts5(engine: Engine) -> bool:
     return "ENABLE_FTS5" in options
 
 
-def make_index(engine: Engine, kind: Literal["auto", "fts5", "like"] = "auto") -> TextIndex:
-    """Choose the text index: FTS5 where SQLite has it, else the portable LIKE index."""
+IndexKind = Literal["auto", "fts5", "tsvector", "like"]
+
+
+def make_index(engine: Engine, kind: IndexKind = "auto") -> TextIndex:
+    """Choose the text index: FTS5 where SQLite has it, tsvector on PostgreSQL, else the LIKE index."""
+    from pipeline.literature.store_fts_pg import TsvectorIndex  # that module imports this one
+
+    postgres = engine.dialect.name == "postgresql"
+    if kind == "tsvector" and not postgres:
+        raise ConfigError("text_index", f"tsvector needs PostgreSQL, not {engine.dialect.name}")
+    if kind == "tsvector" or (kind == "auto" and postgres):
+        return TsvectorIndex()
     available = has_fts5(engine)
     if kind == "fts5" and not available:
         raise ConfigError("text_index", f"fts5 needs SQLite with FTS5, not {engine.dialect.name}")

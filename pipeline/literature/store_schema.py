@@ -1,7 +1,8 @@
 """Tables, result models and the database connection set-up of the record store.
 
 Column types are SQLAlchemy Core types that exist on SQLite and PostgreSQL; JSON is kept as text so
-`parsed` round-trips byte for byte on both. Times are stored as naive UTC.
+`parsed` round-trips byte for byte on both. Times are stored as naive UTC. Keys compare byte-wise on
+both (COLLATE "C" on PostgreSQL), so paging and tie-breaks order records the same way everywhere.
 """
 
 from __future__ import annotations
@@ -34,12 +35,14 @@ from sqlalchemy.pool import StaticPool
 from pipeline.literature.store_merge import Keyed
 
 SCHEMA_VERSION = 1
+# A server's default collation (en_US…) ignores punctuation when ordering; record keys need byte order.
+Key = String().with_variant(String(collation="C"), "postgresql")
 
 metadata = MetaData()
 records = Table(
     "records",
     metadata,
-    Column("record_id", String, primary_key=True),
+    Column("record_id", Key, primary_key=True),
     Column("pmid", String, unique=True),
     Column("doi", String, unique=True),
     Column("pmcid", String, unique=True),
@@ -55,10 +58,10 @@ records = Table(
 aliases = Table(
     "aliases",
     metadata,
-    Column("alias", String, primary_key=True),
+    Column("alias", Key, primary_key=True),
     Column(
         "record_id",
-        String,
+        Key,
         ForeignKey("records.record_id", onupdate="CASCADE", ondelete="CASCADE"),
         nullable=False,
         index=True,
@@ -126,15 +129,16 @@ def utc_naive(moment: datetime | None) -> datetime:
 def is_transient(error: DBAPIError, dialect: str) -> bool:
     """True for failures a fresh attempt of the whole transaction can get past.
 
-    SQLite: 'database is locked' / 'busy'. PostgreSQL: deadlocks, and a UNIQUE violation from a
-    concurrent writer inserting the same paper (under READ COMMITTED both saw no row); the retry then
-    finds the other writer's row and merges. On SQLite writers are serialised, so an IntegrityError
-    there is a real error and is not retried.
+    SQLite: 'database is locked' / 'busy'. PostgreSQL: the writer lock not granted within the lock
+    timeout, deadlocks, and a UNIQUE violation from a concurrent writer inserting the same paper (a
+    writer that bypassed the lock); the retry then finds the other writer's row and merges. On SQLite
+    writers are serialised, so an IntegrityError there is a real error and is not retried.
     """
     text = str(error.orig).lower()
     if isinstance(error, IntegrityError):
         return dialect != "sqlite"
-    return isinstance(error, OperationalError) and any(w in text for w in ("locked", "busy", "deadlock"))
+    words = ("locked", "busy", "deadlock", "lock timeout")
+    return isinstance(error, OperationalError) and any(w in text for w in words)
 
 
 def public_url(url: str) -> str:
@@ -145,8 +149,11 @@ def public_url(url: str) -> str:
 
 
 def open_engine(url: str, busy_timeout: float) -> Engine:
-    """Create the engine; for SQLite also create the folder and set WAL, busy timeout and foreign keys."""
+    """Create the engine; for SQLite also create the folder and set WAL, busy timeout and foreign keys;
+    for PostgreSQL use psycopg (3) and queue writers like SQLite does (`_postgres_begin`)."""
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return _postgres_engine(parsed, busy_timeout)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
     database = parsed.database or ""
@@ -183,6 +190,30 @@ def _sqlite_begin(conn: Any) -> None:
     # got in first; BEGIN IMMEDIATE takes the write lock up front so busy_timeout can queue it.
     write = conn.get_execution_options().get("curate_write", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _postgres_engine(url: URL, busy_timeout: float) -> Engine:
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")  # SQLAlchemy's default driver is psycopg2
+    # An unreachable host fails instead of hanging (a connect_timeout in the URL wins).
+    connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": max(1, round(busy_timeout))}
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    event.listen(engine, "begin", _postgres_begin(max(1, int(busy_timeout * 1000))))
+    return engine
+
+
+def _postgres_begin(busy_ms: int) -> Any:
+    # The store reads keys, then writes: two such writers at once would collide on UNIQUE keys or
+    # deadlock. A transaction-scoped advisory lock per schema queues writers (readers never wait), and
+    # lock_timeout turns a long wait into an error `_run` retries, like SQLite's busy timeout.
+    def on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("curate_write", False):
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {busy_ms}")
+            conn.exec_driver_sql(
+                "SELECT pg_advisory_xact_lock(hashtext('curate.record_store'), hashtext(current_schema()))"
+            )
+
+    return on_begin
 
 
 def record_row(item: Keyed, stamp: datetime, raw: bytes | None) -> dict[str, Any]:
