@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -18,7 +17,7 @@ import click
 import typer
 
 from pipeline.errors import CurateError
-from pipeline.settings import Settings, apply_privacy_env
+from pipeline.settings import Settings
 
 app = typer.Typer(
     add_completion=False,
@@ -246,36 +245,33 @@ def run(
     root: Annotated[Path, typer.Option(help="Project folder with sources/, curated/ and reports/.")] = Path(
         "."
     ),
+    top_k: Annotated[
+        int, typer.Option("--top-k", min=0, max=100, help="Discovered candidates kept per claim.")
+    ] = 5,
+    offline: Annotated[bool, typer.Option("--offline", help="Never touch the network.")] = False,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Re-fetch every linked record first (refresh_evidence).")
+    ] = False,
 ) -> None:
     """Run the main job over every document in sources/documents/ and write curated/ and reports/."""
-    s = settings(root)
-    if not (root / "sources" / "documents").is_dir():
-        from pipeline.errors import InputError
+    from pipeline.cli_run import run_command
 
-        raise InputError(
-            f"{root / 'sources' / 'documents'}: no such folder (use --root to point at a project)"
-        )
-    apply_privacy_env(s.state_dir)
-    if _verbosity:
-        os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
-    from pipeline.flows import curate_all
+    run_command(settings(root), root, top_k=top_k, offline=offline, refresh=refresh, verbose=_verbosity)
 
-    if s.store_url is None:
-        s.state_dir.mkdir(parents=True, exist_ok=True)
-    summary = curate_all(root=root.resolve(), max_bytes=s.max_document_bytes, store_url=s.resolved_store_url)
-    for warning in summary.warnings:
-        log.warning(warning)
-    typer.echo(
-        f"curate run {summary.run_id}: {len(summary.documents)} document(s), {summary.claims} claims, "
-        f"{summary.markers} markers ({summary.ambiguous} ambiguous), "
-        f"{summary.records_in_store} records in the store, in {summary.seconds:.1f}s",
-        err=True,
-    )
-    for path in summary.outputs:
-        typer.echo(
-            f"  wrote {path.relative_to(root.resolve()) if path.is_relative_to(root.resolve()) else path}",
-            err=True,
-        )
+
+@app.command()
+def serve(
+    root: Annotated[Path, typer.Option(help="Project folder with sources/, curated/ and reports/.")] = Path(
+        "."
+    ),
+    cron: Annotated[str, typer.Option("--cron", help="When curate_all runs (cron syntax).")] = "0 6 * * *",
+    top_k: Annotated[int, typer.Option("--top-k", min=0, max=100, help="Candidates kept per claim.")] = 5,
+    offline: Annotated[bool, typer.Option("--offline", help="Never touch the network.")] = False,
+) -> None:
+    """Serve the flows on a schedule from this process (needs PREFECT_API_URL: a Prefect server)."""
+    from pipeline.cli_run import serve_command
+
+    serve_command(settings(root), root, cron=cron, top_k=top_k, offline=offline)
 
 
 # ----------------------------------------------------------------------------- entry point

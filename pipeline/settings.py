@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,13 @@ class Settings(BaseSettings):
     cache_ttl: int = Field(default=30 * 86400, description="Seconds a stored record counts as fresh.")
     http_timeout: float = Field(default=30.0, description="Seconds before an HTTP request times out.")
     max_document_bytes: int = Field(default=20_000_000, description="Largest document accepted, in bytes.")
+    task_runner: Literal["thread", "dask"] = Field(
+        default="thread", description="Where a run's document tasks execute: threads here, or Dask."
+    )
+    dask_address: str | None = Field(
+        default=None, description="Dask scheduler address (tcp://host:8786); empty: a local cluster."
+    )
+    workers: int = Field(default=4, ge=1, le=64, description="Documents linked at once (thread runner).")
 
     @property
     def state_dir(self) -> Path:

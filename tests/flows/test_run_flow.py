@@ -25,7 +25,9 @@ def test_curate_run_writes_tables_and_reports(tmp_path):
     assert "1 document(s), 203 claims" in result.stderr and "38 records in the store" in result.stderr
     assert "record store: 38 records (38 imported from the snapshot)" in result.stderr
     assert (tmp_path / ".curate" / "store.sqlite").is_file()
-    assert "wrote curated/claims.parquet" in result.stderr and "wrote reports/vitamin-k2.md" in result.stderr
+    assert "wrote curated/: 28 files" in result.stderr
+    assert "wrote reports/: vitamin-k2.md, vitamin-k2.html, index.html" in result.stderr
+    assert "links: 1004 discovered" in result.stderr and "110 unresolved_marker" in result.stderr
     assert "Traceback" not in result.stderr
     claims = pq.read_table(tmp_path / "curated" / "claims.parquet").to_pandas()
     assert len(claims) == 203 and set(claims["document"]) == {"vitamin-k2"}
