@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline.jobs import link_path
-from pipeline.linking.linker import LinkResult
+from pipeline.jobs import document_run
 from pipeline.literature.snapshot import import_snapshot
+from pipeline.outputs.bundle import DocumentRun
 from pipeline.settings import Settings
 from pipeline.wiring import live_sources, open_store
 
@@ -29,7 +29,7 @@ def link_command(settings: Settings, path: Path, top_k: int, offline: bool) -> N
         if imported:
             log.info("record store: imported %d records from the shipped snapshot", imported)
         sources = live_sources(settings, offline=offline)
-        result = link_path(
+        result = document_run(
             path, store, sources, max_bytes=settings.max_document_bytes, top_k=top_k, ttl=settings.cache_ttl
         )
     out = sys.stdout
@@ -43,7 +43,7 @@ def link_command(settings: Settings, path: Path, top_k: int, offline: bool) -> N
     log.info(summary(result))
 
 
-def rows(result: LinkResult) -> Iterator[dict[str, Any]]:
+def rows(result: DocumentRun) -> Iterator[dict[str, Any]]:
     """The JSON Lines: links in claim order, then one verdict per claim."""
     for link in result.links:
         yield {"type": "link", **link.model_dump(mode="json")}
@@ -51,7 +51,7 @@ def rows(result: LinkResult) -> Iterator[dict[str, Any]]:
         yield {"type": "verdict", **verdict.model_dump(mode="json")}
 
 
-def summary(result: LinkResult) -> str:
+def summary(result: DocumentRun) -> str:
     origins = Counter(k.origin for k in result.links)
     relations = Counter(k.relation for k in result.links if not k.rejected)
     flags = Counter(f.kind for v in result.verdicts for f in v.flags)

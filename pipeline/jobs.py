@@ -79,20 +79,6 @@ def collect(
     )
 
 
-def link_path(
-    path: Path,
-    store: RecordStore,
-    sources: Sources,
-    *,
-    max_bytes: int,
-    top_k: int = DEFAULT_TOP_K,
-    ttl: float,
-) -> LinkResult:
-    """Parse, resolve and fetch, discover, judge and apply decisions for one document."""
-    doc, refs, decisions = read_document(path, max_bytes=max_bytes)
-    return _link(doc, refs, decisions, store, sources, top_k=top_k, ttl=ttl)
-
-
 def _link(
     doc: ParsedDocument,
     refs: References,
