@@ -1,14 +1,13 @@
 """`curate link` from the command line: the JSON Lines contract, sidecars, decisions, live discovery."""
 
-import json
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 import yaml
+from cli_helpers import run_cli
 
-from pipeline.cli import main
 from pipeline.linking.decisions import Decision, append_decision
 from pipeline.literature.store import RecordStore
 
@@ -54,12 +53,7 @@ def project(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return info.value.code or 0, [json.loads(x) for x in out.out.splitlines()], out.err
+run = run_cli
 
 
 def test_link_prints_links_then_one_verdict_per_claim(project, capsys):

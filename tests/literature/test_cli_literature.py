@@ -4,8 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from pipeline.cli import main
+from cli_helpers import run_cli
 
 SNAPSHOT = Path(__file__).parents[1] / "data" / "records" / "vitamin-k2-records.jsonl"
 
@@ -18,12 +17,7 @@ def env(tmp_path, monkeypatch):
     return monkeypatch
 
 
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return info.value.code or 0, [json.loads(x) for x in out.out.splitlines()], out.err
+run = run_cli
 
 
 def test_store_import_stats_search_and_export(env, capsys, tmp_path):
