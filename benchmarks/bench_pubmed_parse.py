@@ -7,9 +7,13 @@ parser's speed relative to ours and ours relative to pubmed_parser.
 
     .venv/bin/python benchmarks/bench_pubmed_parse.py [--articles 30000] [--entrez-articles 5000]
         [--pubmed-parser-python /tmp/venv/bin/python]   # a separate venv with pubmed_parser installed
+        [--rounds 3]                                    # repeat the headline pair, interleaved
 
 pubmed_parser is measured when --pubmed-parser-python is given or this Python can import it; otherwise
-its row says "not installed" (`make bench` runs this script without arguments).
+its row says "not installed" (`make bench` runs this script without arguments). On a shared machine CPU
+time drifts with the neighbours' load, so --rounds N measures iter_records and pubmed_parser N more times,
+back to back, and reports each pair's ratio and the min/max: a ratio from one pair is only as steady as
+the load was during those ~60 s.
 
 Only the standard library is imported at module level, so another venv's Python can run the children.
 """
@@ -37,6 +41,7 @@ HEADER = (
     b'1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n<PubmedArticleSet>\n'
 )
 ARTICLE = re.compile(rb"<PubmedArticle>.*?</PubmedArticle>", re.S)
+Measured = dict[str, float] | str  # a child's measurements, or why it has none ("failed", "not installed")
 CITATION_PMID = re.compile(rb'(<MedlineCitation[^>]*>\s*<PMID Version="\d+">)\d+(</PMID>)')
 
 
@@ -258,13 +263,36 @@ def main() -> None:
             raise SystemExit("iter_records failed: see the error above")
         print(table(rows, ours))
         print(versus_pubmed_parser(ours, rows[-1][1]))
+        theirs_python = pubmed_parser_python(args.pubmed_parser_python)
+        if args.rounds and theirs_python:
+            print(rounds(args.rounds, big, theirs_python, first=(ours, rows[-1][1])))
+
+
+def rounds(count: int, path: Path, theirs_python: str, first: tuple[Measured, Measured]) -> str:
+    """Ratios of the first (iter_records, pubmed_parser) pair and `count` more pairs run back to back."""
+    pairs = [first] + [
+        (measure("iter_records", path, sys.executable), measure("pubmed_parser", path, theirs_python))
+        for _ in range(count)
+    ]
+    ratios = [_cpu_ratio(ours, theirs) for ours, theirs in pairs]
+    done = [r for r in ratios if r is not None]
+    listed = ", ".join(f"{r:.2f}x" if r is not None else "failed" for r in ratios)
+    spread = f"; min {min(done):.2f}x, max {max(done):.2f}x" if done else ""
+    return f"iter_records vs pubmed_parser, {len(pairs)} back-to-back pairs: {listed}{spread}"
+
+
+def _cpu_ratio(ours: Measured, theirs: Measured) -> float | None:
+    """Our articles per CPU second over pubmed_parser's; None when either run failed."""
+    if isinstance(ours, str) or isinstance(theirs, str):
+        return None
+    return (ours["count"] / ours["cpu"]) / (theirs["count"] / theirs["cpu"])
 
 
 def versus_pubmed_parser(ours: dict[str, float], theirs: dict[str, float] | str) -> str:
     """The headline: how many times pubmed_parser's articles per CPU second iter_records reaches."""
     if isinstance(theirs, str):
         return f"\niter_records vs pubmed_parser: pubmed_parser {theirs} (see --pubmed-parser-python)"
-    ratio = (ours["count"] / ours["cpu"]) / (theirs["count"] / theirs["cpu"])
+    ratio = _cpu_ratio(ours, theirs)
     return f"\niter_records vs pubmed_parser: {ratio:.2f}x the articles per CPU second, all fields kept"
 
 
@@ -274,6 +302,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--entrez-articles", type=int, default=5_000)
     parser.add_argument("--pubmed-parser-python", help="python of a venv where pubmed_parser is installed")
     parser.add_argument("--baseline", type=Path, help="measure this real .xml.gz baseline file instead")
+    parser.add_argument("--rounds", type=int, default=0, help="extra back-to-back headline pairs")
     parser.add_argument("--child", nargs=2, metavar=("PARSER", "PATH"), help=argparse.SUPPRESS)
     return parser.parse_args()
 

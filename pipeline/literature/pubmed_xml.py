@@ -10,8 +10,10 @@ The per-field functions live in pubmed_fields.py; this module streams, guards an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Generator, Iterator
 from io import BytesIO
+from itertools import chain
 from typing import Any, BinaryIO
 from xml.parsers import expat
 
@@ -23,6 +25,7 @@ from pipeline.literature.identifiers import IdentifierError, record_key
 from pipeline.literature.pubmed_fields import (
     child_nodes,
     children_by_tag,
+    children_grouped,
     first_child,
     flatten_text,
     node_texts,
@@ -61,6 +64,10 @@ MAX_PROLOG = 1024 * 1024  # a real prolog is a few hundred bytes; more is an att
 _RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")
 _record = validator(Record)
 _TAIL = 256  # bytes kept from the end of the stream, to tell a cut-off download from bad XML
+# the reference list tags, and the markup in which "<ReferenceList>" would be text (with how each ends)
+_MARKUP = re.compile(rb"<(/?)ReferenceList\s*>|<!--|<!\[CDATA\[|<\?")
+_CLOSERS = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>"}
+_TAG_END = re.compile(rb"\s*>")
 
 
 class TruncatedXML(ParseError):
@@ -90,37 +97,41 @@ def iter_records(stream: BinaryIO, source: str = "pubmed") -> Iterator[Record | 
     """Yield each PubmedArticle / PubmedBookArticle as a Record and each DeleteCitation, in file order.
 
     Memory stays flat: each record element is freed once read. `source` names the input in errors.
+    Reference lists are skipped before parsing (no Record field comes from them; see _without_references).
     """
-    for elem in _record_elements(stream, source):
+    for elem in _record_elements(stream, source, skip_references=True):
         yield _parse_element(elem, source)
 
 
 def iter_records_with_raw(
     stream: BinaryIO, source: str = "pubmed"
 ) -> Iterator[tuple[Record | DeletedCitation, bytes]]:
-    """Like iter_records, each item paired with its element serialised as UTF-8 XML, for the store to keep.
-
-    The bytes are the element alone (no declaration or tail); wrapped in <PubmedArticleSet> they
-    parse back to the same item.
+    """Like iter_records, each item paired with its whole element (references included) as UTF-8 XML,
+    for the store to keep: no declaration or tail; wrapped in <PubmedArticleSet> it parses back the same.
     """
     for elem in _record_elements(stream, source):
         yield _parse_element(elem, source), etree.tostring(elem, encoding="UTF-8", with_tail=False)
 
 
-def _record_elements(stream: BinaryIO, source: str) -> Iterator[Element]:
+def _record_elements(stream: BinaryIO, source: str, skip_references: bool = False) -> Iterator[Element]:
     """Each record element in turn, freed once the consumer asks for the next one."""
     chunks = iter(lambda: stream.read(CHUNK), b"")
     prolog, root = _check_prolog(chunks, source)
     parser, tail = _pull_parser(), b""
-    for chunk in _chain(prolog, chunks):
-        _feed(parser, chunk, source)
+    skipper = _without_references() if skip_references else None
+    if skipper:
+        next(skipper)  # run it to its first yield, ready for send()
+    for chunk in chain(prolog, chunks):
         tail = (tail + chunk[-_TAIL:])[-_TAIL:]
+        _feed(parser, skipper.send(chunk) if skipper else chunk, source)
         for _, elem in parser.read_events():
             if elem.tag == "ERROR":  # <eFetchResult><ERROR>…: NCBI refused the request
                 raise ParseError(source, "ERROR", flatten_text(elem) or "")
             yield elem
             _drop(elem)
     try:
+        if skipper:
+            _feed(parser, skipper.send(b""), source)  # whatever it held back at the end
         parser.close()
     except etree.XMLSyntaxError as e:
         # a complete download ends with the root's end tag; without it the stream was cut off
@@ -151,9 +162,67 @@ def _drop(elem: Element) -> None:
         del parent[0]
 
 
-def _chain(first: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
-    yield from first
-    yield from rest
+def _without_references() -> Generator[bytes, bytes, None]:
+    """A filter fed chunks by send(), answering each with the same bytes minus <ReferenceList> elements.
+
+    A third of a baseline file is cited references, which no Record field uses: not building their trees
+    saves ~13% of the instructions per article. Outside comments, CDATA and PIs (stepped over whole) a
+    literal "<ReferenceList>" can only be that tag: "<" is escaped in text and attributes. An unfinished
+    tag is held back until the next chunk; send(b"") at the end returns it. Skipped bytes are not parsed:
+    a malformed reference list goes unreported (an unclosed one still fails the document).
+    """
+    out, held, depth = b"", b"", 0
+    while True:
+        chunk = yield out
+        out, held, depth = _skip_reference_lists(held + chunk, depth, final=not chunk)
+
+
+def _skip_reference_lists(data: bytes, depth: int, final: bool) -> tuple[bytes, bytes, int]:
+    """(`data` minus its ReferenceList elements, the unfinished end to hold back, depth inside one)."""
+    kept, pos = [], 0
+    for start, end, closer in _markup(data):
+        if start < pos:  # inside a comment, CDATA or PI already stepped over
+            continue
+        if depth == 0:
+            kept.append(data[pos:start])
+        if closer is None:  # <ReferenceList> or </ReferenceList>
+            depth = max(depth - 1, 0) if data[start + 1] == ord("/") else depth + 1
+            pos = end
+            continue
+        close = data.find(closer, end)
+        if close == -1 and not final:  # finish it with the next chunk
+            return b"".join(kept), data[start:], depth
+        pos = len(data) if close == -1 else close + len(closer)
+        if depth == 0:
+            kept.append(data[start:pos])
+    rest, held = data[pos:], b""
+    cut = rest.rfind(b"<")
+    if not final and cut != -1 and rest.find(b">", cut) == -1:  # a tag split across chunks
+        rest, held = rest[:cut], rest[cut:]
+    if depth == 0:
+        kept.append(rest)
+    return b"".join(kept), held, depth
+
+
+def _markup(data: bytes) -> Iterator[tuple[int, int, bytes | None]]:
+    """(start, end, closer) of each reference list tag (closer None) and comment, CDATA or PI opening.
+
+    bytes.find of the tag name, looking back for "<" or "</", costs a fraction of matching a pattern at
+    every "<"; the pattern runs only on chunks with a comment, CDATA or PI (PubMed files have none).
+    """
+    # "!" and "?" alone are found by memchr, several times faster than any two-byte search
+    if (b"!" not in data or b"<!" not in data) and (b"?" not in data or b"<?" not in data):
+        name = data.find(b"ReferenceList")
+        while name != -1:
+            start = name - (2 if data[name - 2 : name] == b"</" else 1)
+            end = _TAG_END.match(data, name + 13)  # 13 = len("ReferenceList")
+            if start >= 0 and data[start] == ord("<") and end:
+                yield start, end.end(), None
+            name = data.find(b"ReferenceList", name + 13)
+        return
+    for found in _MARKUP.finditer(data):
+        closer = None if found.group(1) is not None else _CLOSERS[found.group(0)]
+        yield found.start(), found.end(), closer
 
 
 def _feed(parser: etree.XMLPullParser, chunk: bytes, source: str) -> None:
@@ -235,30 +304,33 @@ def parse_article(article: Element) -> Record:
     """One <PubmedArticle> as a Record."""
     top = children_by_tag(article)
     citation = _required(top, "MedlineCitation", article)
-    cit = children_by_tag(citation)
+    cit = children_grouped(citation)
     article_node = _required(cit, "Article", citation)
-    art = children_by_tag(article_node)
+    art = children_grouped(article_node)
     ids = parse_article_ids(first_child(top.get("PubmedData"), "ArticleIdList"))
-    ids["doi"] = ids.get("doi") or parse_elocation_doi(article_node)
-    journal = children_by_tag(art.get("Journal"))
+    ids["doi"] = ids.get("doi") or parse_elocation_doi(art.get("ELocationID", ()))
+    journal = children_by_tag(_first(art, "Journal"))
     issue = children_by_tag(journal.get("JournalIssue"))
+    title = flatten_text(_first(art, "ArticleTitle")) or flatten_text(_first(art, "VernacularTitle"))
     return _record(
         {
             **_identity(_required(cit, "PMID", citation), ids),
-            **_abstract_fields(art.get("Abstract")),
-            **_date_fields(parse_pub_date(issue.get("PubDate"), art.get("ArticleDate"))),
-            "title": flatten_text(art.get("ArticleTitle")) or flatten_text(art.get("VernacularTitle")),
-            "other_abstracts": parse_other_abstracts(citation.iterchildren("OtherAbstract")),
-            "language": node_texts(article_node.iterchildren("Language")),
-            "journal": parse_journal(journal, issue, art.get("Pagination"), cit.get("MedlineJournalInfo")),
-            "authors": parse_authors(art.get("AuthorList")),
-            "publication_types": parse_publication_types(child_nodes(art.get("PublicationTypeList"))),
-            "mesh_headings": parse_mesh(child_nodes(cit.get("MeshHeadingList"))),
-            "keywords": parse_keywords(citation.iterchildren("KeywordList")),
-            "chemicals": parse_chemicals(child_nodes(cit.get("ChemicalList"))),
-            "corrections": parse_corrections(child_nodes(cit.get("CommentsCorrectionsList"))),
+            **_abstract_fields(_first(art, "Abstract")),
+            **_date_fields(parse_pub_date(issue.get("PubDate"), _first(art, "ArticleDate"))),
+            "title": title,
+            "other_abstracts": parse_other_abstracts(cit.get("OtherAbstract", ())),
+            "language": node_texts(art.get("Language", ())),
+            "journal": parse_journal(
+                journal, issue, _first(art, "Pagination"), _first(cit, "MedlineJournalInfo")
+            ),
+            "authors": parse_authors(_first(art, "AuthorList")),
+            "publication_types": parse_publication_types(child_nodes(_first(art, "PublicationTypeList"))),
+            "mesh_headings": parse_mesh(child_nodes(_first(cit, "MeshHeadingList"))),
+            "keywords": parse_keywords(cit.get("KeywordList", ())),
+            "chemicals": parse_chemicals(child_nodes(_first(cit, "ChemicalList"))),
+            "corrections": parse_corrections(child_nodes(_first(cit, "CommentsCorrectionsList"))),
             "status": citation.get("Status"),
-            "date_revised": parse_date(cit.get("DateRevised")),
+            "date_revised": parse_date(_first(cit, "DateRevised")),
             "source": "pubmed",
         }
     )
@@ -290,11 +362,18 @@ def parse_book(article: Element) -> Record:
     )
 
 
-def _required(kids: dict[str, Element], tag: str, parent: Element) -> Element:
+def _required(kids: dict[str, Element] | dict[str, list[Element]], tag: str, parent: Element) -> Element:
     found = kids.get(tag)
+    if isinstance(found, list):  # children_grouped: the first of the group
+        found = found[0]
     if found is None:
         raise ValueError(f"<{parent.tag}> has no <{tag}>")
     return found
+
+
+def _first(groups: dict[str, list[Element]], tag: str) -> Element | None:
+    found = groups.get(tag)
+    return found[0] if found else None
 
 
 def _identity(pmid_node: Element, ids: dict[str, str | None]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
+from pydantic import ValidationError
 
 from pipeline.errors import ParseError
 from pipeline.literature.identifiers import IdentifierError, parse_identifier, record_key
@@ -98,6 +99,49 @@ def test_records_stream_from_a_gzip_file_without_reading_it_all() -> None:
     assert Counting.read_bytes < len(data) / 2
     with gzip.open(DATA / "pmparser_pubmed26n1335.xml.gz") as stream:
         assert len(list(iter_records(stream))) == 31
+
+
+class Trickle(io.BytesIO):
+    """A stream answering each read with at most `size` bytes, so tags straddle chunk boundaries."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        super().__init__(data)
+        self.size = size
+
+    def read(self, size: int | None = -1) -> bytes:
+        return super().read(self.size if size is None or size < 0 else min(size, self.size))
+
+
+# markup in which "<ReferenceList>" is text, not a tag: the reference skipper must step over it whole
+TRICKY_REFERENCES = (
+    b"<ReferenceList><Reference><Citation>a <!-- </ReferenceList> --> b</Citation></Reference>"
+    b"<ReferenceList><Reference><Citation><![CDATA[</ReferenceList>]]></Citation></Reference>"
+    b"</ReferenceList></ReferenceList ><?note <ReferenceList> ?>"
+)
+
+
+@pytest.mark.parametrize("size", [1, 5, 64, 65536])
+def test_reference_lists_are_skipped_whole_wherever_chunks_end(size: int) -> None:
+    data = raw("metapub_38147649.xml").replace(
+        b"<ArticleTitle>", b"<ArticleTitle><!-- <ReferenceList> -->", 1
+    )
+    data = data.replace(b"</ReferenceList>", b"</ReferenceList>" + TRICKY_REFERENCES, 1)
+    # iter_records_with_raw parses every byte, references included: the reference of truth
+    (full, payload), *_ = iter_records_with_raw(io.BytesIO(data))
+    assert payload.count(b"<Citation>") > 20
+    (record,) = iter_records(Trickle(data, size))
+    assert record == full and record.title.startswith("Social anxiety disorder-associated gut microbiota")
+    big = raw("pmparser_pubmed26n1335.xml.gz")
+    assert list(iter_records(Trickle(big, 997))) == [
+        item for item, _ in iter_records_with_raw(io.BytesIO(big))
+    ]
+
+
+def test_an_unclosed_reference_list_fails_the_document() -> None:
+    data = raw("metapub_38147649.xml").replace(b"</ReferenceList>", b"", 1)
+    with pytest.raises(ParseError) as caught:
+        parse_records(data)
+    assert caught.value.field == "xml"
 
 
 def test_empty_efetch_result_gives_no_records() -> None:
@@ -349,6 +393,34 @@ def test_authors_affiliations_and_orcid() -> None:
     assert (first.last_name, first.fore_name, first.orcid) == ("Bruserud", "Øyvind", "0000-0001-7093-6988")
     assert first.affiliations and all(a.strip() == a for a in first.affiliations)
     assert [a.display for a in authors][:3] == ["Bruserud Ø", "Arnes K", "Kjørsvik CR"]
+
+
+def test_affiliation_is_found_wherever_it_sits_in_affiliation_info() -> None:
+    # the parser reads the first child of <AffiliationInfo> directly: an <Identifier> first must not hide it
+    data = raw("metapub_36987902.xml")
+    moved = data.replace(
+        b"<AffiliationInfo><Affiliation>",
+        b'<AffiliationInfo><Identifier Source="ROR">https://ror.org/03np4e098</Identifier><Affiliation>',
+    )
+    assert moved.count(b"ror.org") == 7
+    expected = [a.affiliations for a in one("metapub_36987902.xml", "36987902").authors]
+    (record,) = parse_records(moved)
+    assert isinstance(record, Record)
+    assert [a.affiliations for a in record.authors] == expected
+    assert expected[1] == ["Det medisinske fakultet, Universitetet i Bergen."]
+
+
+def test_repeated_vocabulary_models_are_shared_and_frozen() -> None:
+    # publication types, qualifiers, chemicals and dates are built once per distinct value (parse speed);
+    # sharing one instance between records is only safe because the models are frozen
+    found = records("pmparser_pubmed26n1334.xml.gz")
+    journal_articles = [t for r in found.values() for t in r.publication_types if t.name == "Journal Article"]
+    assert len(journal_articles) > 20 and all(t is journal_articles[0] for t in journal_articles)
+    assert journal_articles[0].ui == "D016428"
+    with pytest.raises(ValidationError, match="frozen"):
+        journal_articles[0].name = "Review"
+    humans = [m for r in found.values() for m in r.mesh_headings if m.descriptor == "Humans"]
+    assert len(humans) > 5 and humans[0] is not humans[1]  # headings hold a list: built per record
 
 
 def test_collective_name_author() -> None:
