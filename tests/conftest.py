@@ -8,9 +8,10 @@ import os
 import tempfile
 
 os.environ.update({"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"})
-# Prefect keeps its state in a throw-away folder, and its embedded server gets time to start on a busy
-# 2-core machine (its own default, 20 s, is too short there).
-os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="curate-test-prefect-"))
+# Prefect keeps its state in a throw-away folder (always: the Makefile's PREFECT_HOME is the project's own
+# .curate/prefect, which a fresh clone does not have yet), and its embedded server gets time to start on
+# a busy 2-core machine (its own default, 20 s, is too short there).
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="curate-test-prefect-")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
