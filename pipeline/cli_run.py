@@ -2,6 +2,10 @@
 
 Embedded by default: with no PREFECT_API_URL, Prefect starts a temporary server for the process and
 keeps its state in `.curate/prefect/`. With PREFECT_API_URL set, the same flows report to that server.
+
+A run holds the project's run lock (`.curate/run.lock`, pipeline.run_lock) from before Prefect starts
+until its outputs are written, so a second `curate run` on the same project refuses instead of writing
+the same tables at the same time; holding it, the run first sweeps staging files a killed run left.
 """
 
 from __future__ import annotations
@@ -13,19 +17,25 @@ from pathlib import Path
 import typer
 
 from pipeline.errors import ConfigError, InputError
+from pipeline.run_lock import LOCK_NAME, run_lock, sweep_staging
 from pipeline.settings import Settings, apply_privacy_env
 
 log = logging.getLogger("curate")
 DEFAULT_CRON = "0 6 * * *"  # every day at 06:00
 
 
-def options_for(settings: Settings, root: Path, *, top_k: int, offline: bool):  # -> RunOptions
-    from pipeline.flows import RunOptions
-
+def check_project(root: Path) -> None:
+    """Refuse a folder that is not a project before anything (a lock, Prefect) is set up in it."""
     if not (root / "sources" / "documents").is_dir():
         raise InputError(
             f"{root / 'sources' / 'documents'}: no such folder (use --root to point at a project)"
         )
+
+
+def options_for(settings: Settings, root: Path, *, top_k: int, offline: bool):  # -> RunOptions
+    from pipeline.flows import RunOptions
+
+    check_project(root)
     if settings.store_url is None:
         settings.state_dir.mkdir(parents=True, exist_ok=True)
     return RunOptions(
@@ -42,17 +52,26 @@ def run_command(
     settings: Settings, root: Path, *, top_k: int, offline: bool, refresh: bool, verbose: int
 ) -> None:
     apply_privacy_env(settings.state_dir)  # before Prefect is first imported (options_for imports it)
-    options = options_for(settings, root, top_k=top_k, offline=offline)
-    if verbose:
-        os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
-    from pipeline.flows import curate_all, refresh_evidence
-    from pipeline.runners import task_runner
+    check_project(root)
+    with run_lock(settings.state_dir / LOCK_NAME):
+        for path in sweep_staging(output_folders(root, settings.state_dir)):
+            log.info("removed %s, left by an interrupted run", path)
+        options = options_for(settings, root, top_k=top_k, offline=offline)
+        if verbose:
+            os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
+        from pipeline.flows import curate_all, refresh_evidence
+        from pipeline.runners import task_runner
 
-    main_flow = refresh_evidence if refresh else curate_all
-    summary = main_flow.with_options(task_runner=task_runner(settings))(options)
+        main_flow = refresh_evidence if refresh else curate_all
+        summary = main_flow.with_options(task_runner=task_runner(settings))(options)
     for warning in summary.warnings:
         log.warning(warning)
     typer.echo(render_summary(summary, Path(options.root)), err=True)
+
+
+def output_folders(root: Path, state_dir: Path) -> list[Path]:
+    """Every folder a run writes files into (atomically, so a killed run may leave staging files)."""
+    return [root / "curated", root / "curated" / "schema", root / "reports", state_dir / "state"]
 
 
 def render_summary(summary, root: Path) -> str:  # summary: pipeline.flows.RunSummary

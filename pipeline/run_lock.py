@@ -1,0 +1,74 @@
+"""One `curate run` at a time per project: an exclusive lock on `.curate/run.lock`, and crash clean-up.
+
+Two runs on the same project would write the same tables, reports and run state; instead the second
+refuses at once (`RunLockedError`, exit 2) naming the lock file and the holder's pid. The lock is an
+`fcntl.flock` on an open descriptor, so the kernel releases it when the holder exits or is killed:
+a crashed run never leaves a stale lock, and nothing has to guess whether a pid is still alive. The pid
+written into the file is only for the message; the file itself stays (unlinking a lock file races).
+
+A run killed with SIGKILL cannot remove its staging files (`.<name>.<random>.tmp` beside each target,
+see pipeline.outputs.atomic and dataset_write). No reader ever opens them, but they pile up, so the next
+run, holding the lock and therefore the only writer of its output folders, sweeps them first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pipeline.errors import InputError
+
+LOCK_NAME = "run.lock"
+STAGING_GLOB = ".*.tmp"  # the names mkstemp gives staged outputs: a dot, the target's name, random, .tmp
+
+
+class RunLockedError(InputError):
+    """Another run holds the project's run lock; carries the lock file and the holder's pid (if known)."""
+
+    def __init__(self, path: Path, pid: int | None) -> None:
+        self.path, self.pid = path, pid
+        holder = f"pid {pid}" if pid else "pid unknown"
+        super().__init__(
+            f"another curate run ({holder}) holds {path}; wait for it to finish (a killed run's lock is "
+            "released by the system, so this one is alive)"
+        )
+
+
+@contextlib.contextmanager
+def run_lock(path: Path) -> Iterator[None]:
+    """Hold the exclusive run lock at `path` for the block, or raise RunLockedError at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by child processes (PEP 446)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunLockedError(path, _holder(fd)) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _holder(fd: int) -> int | None:
+    """The pid the holder wrote, or None if it has not written it yet."""
+    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else None
+
+
+def sweep_staging(folders: Iterable[Path]) -> list[Path]:
+    """Remove staging files a killed run left in `folders` (not recursive); the paths removed.
+
+    Only call this while holding the run lock: a live writer's staging file would be removed too.
+    """
+    removed = []
+    for folder in folders:
+        for path in sorted(folder.glob(STAGING_GLOB)) if folder.is_dir() else []:
+            if path.is_file() and not path.is_symlink():
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed

@@ -1,0 +1,77 @@
+"""The run lock (pipeline.run_lock): exclusive, names its holder, dies with it; the staging sweep."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pipeline.run_lock import RunLockedError, run_lock, sweep_staging
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from pipeline.run_lock import run_lock
+with run_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_second_holder_is_refused_with_the_first_ones_pid(tmp_path):
+    lock = tmp_path / ".curate" / "run.lock"
+    with run_lock(lock):
+        with pytest.raises(RunLockedError) as info, run_lock(lock):
+            pass
+        assert info.value.pid == os.getpid() and info.value.path == lock
+        assert info.value.exit_code == 2 and f"(pid {os.getpid()}) holds {lock}" in str(info.value)
+    with run_lock(lock):  # released on leaving the block
+        assert lock.read_text() == f"{os.getpid()}\n"
+
+
+def test_the_holder_pid_is_unknown_until_written(tmp_path):
+    lock = tmp_path / "run.lock"
+    lock.write_text("")
+    with run_lock(lock):
+        lock.write_text("")  # as if the holder had not written its pid yet
+        with pytest.raises(RunLockedError, match=r"\(pid unknown\)") as info, run_lock(lock):
+            pass
+    assert info.value.pid is None
+
+
+@pytest.mark.slow
+def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
+    lock = tmp_path / "run.lock"
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(lock)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(RunLockedError) as info, run_lock(lock):
+            pass
+        assert info.value.pid == holder.pid
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=30)
+    deadline = time.monotonic() + 5  # the kernel drops the lock as the process is reaped
+    while True:
+        try:
+            with run_lock(lock):
+                break
+        except RunLockedError:
+            assert time.monotonic() < deadline, "the lock outlived its killed holder"
+            time.sleep(0.01)
+
+
+def test_the_sweep_removes_staging_files_only(tmp_path):
+    curated, schema = tmp_path / "curated", tmp_path / "curated" / "schema"
+    schema.mkdir(parents=True)
+    names = ["claims.csv", ".claims.csv.k2j4h1.tmp", "notes.tmp", ".hidden", "datapackage.json"]
+    for name in names:
+        (curated / name).write_text("x")
+    (schema / ".claims.schema.json.ab12cd.tmp").write_text("x")
+    removed = sweep_staging([curated, schema, tmp_path / "missing"])
+    assert removed == [curated / ".claims.csv.k2j4h1.tmp", schema / ".claims.schema.json.ab12cd.tmp"]
+    assert sorted(p.name for p in curated.iterdir()) == sorted(
+        [".hidden", "claims.csv", "datapackage.json", "notes.tmp", "schema"]
+    )
