@@ -64,6 +64,8 @@ def read_meta(meta_path: Path | None, document: Path) -> DocumentMeta:
     if meta_path is None:
         return DocumentMeta(slug=slug)
     data = read_yaml_mapping(meta_path, "a mapping of fields (title, origin_url, …)")
+    if "slug" in data:  # the slug names output files: it comes from the folder, never from the file
+        raise DocumentError(str(meta_path), "field 'slug' is not allowed: the slug is the folder's name")
     try:
         return DocumentMeta.model_validate({"slug": slug, **data})
     except ValidationError as e:

@@ -150,6 +150,10 @@ def decisions_path(folder: Path) -> Path:
         raise DocumentError(str(folder), "a document folder path may not contain '..'")
     if not folder.is_dir():
         raise DocumentError(str(folder), "decisions are kept per document folder (sources/documents/<slug>)")
+    if folder.is_symlink():  # writing through it would change a folder outside the project
+        raise DocumentError(
+            str(folder), "is a symlink; decisions are written only into a real document folder"
+        )
     target = folder / DECISIONS_FILE
     _check_file(target)
     if not target.resolve().is_relative_to(folder.resolve()):
@@ -241,7 +245,10 @@ def render_decisions(decisions: Sequence[Decision]) -> str:
 def _locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on `.<name>.lock` beside `path`; the lock file stays (unlinking it races)."""
     lock = path.with_name(f".{path.name}.lock")
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:  # O_NOFOLLOW: a planted symlink must not make us create or lock a file elsewhere
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as e:
+        raise DocumentError(str(lock), f"cannot open the lock file: {e.strerror or e}") from e
     try:
         deadline = time.monotonic() + LOCK_TIMEOUT
         while not _try_lock(fd):  # polled, not blocking, so a stuck writer cannot hang us forever

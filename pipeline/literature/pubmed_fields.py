@@ -104,7 +104,10 @@ def _collect_text(node: Element, parts: list[str]) -> None:
     if node.text:
         parts.append(node.text)
     for child in node[:]:
-        if child.tag.startswith(_MATHML):
+        tag = child.tag
+        if not isinstance(tag, str):
+            pass  # a comment, processing instruction or undeclared entity (&lol;): no text of the record's
+        elif tag.startswith(_MATHML):
             parts.append(_math_text(child))
         else:
             _collect_text(child, parts)

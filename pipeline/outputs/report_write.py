@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from pipeline.errors import DocumentError
 from pipeline.outputs import report_html, report_md
 from pipeline.outputs.atomic import write_text
 from pipeline.outputs.bundle import CurationRun
@@ -19,9 +21,20 @@ def write_reports(run: CurationRun, out_dir: Path) -> list[Path]:
             (".md", report_md.render_document(doc_run, run)),
             (".html", report_html.render_document(doc_run, run)),
         ):
-            target = out_dir / f"{doc_run.slug}{suffix}"
+            target = out_dir / f"{report_name(doc_run.slug)}{suffix}"
             write_text(target, text)
             written.append(target)
     index = out_dir / "index.html"
     write_text(index, report_html.render_index(run))
     return [*written, index]
+
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
+
+
+def report_name(slug: str) -> str:
+    """`slug` when it is one plain file name; a slug naming another folder (`../x`) is refused, so a
+    document can never make a run write outside `reports/`."""
+    if not _SLUG.fullmatch(slug):
+        raise DocumentError(slug, "not a document slug: reports are named by [a-z0-9_-] slugs only")
+    return slug

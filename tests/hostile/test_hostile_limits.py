@@ -1,0 +1,91 @@
+"""Oversized documents and responses hit the documented limits (CURATE_MAX_DOCUMENT_BYTES, the HTTP
+size cap) with one clear line; YAML alias bombs in curator files are refused before they grow."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from fakes import FakeEutils, fast_http
+
+from pipeline.cli import main
+from pipeline.errors import DocumentError, FetchError
+from pipeline.linking.decisions import load_decisions
+from pipeline.literature.eutils import EutilsClient
+from pipeline.literature.http import DEFAULT_MAX_BYTES
+
+SEED_BYTES = 35_881
+
+
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+        raise SystemExit(0)
+    out, err = capsys.readouterr()
+    return int(info.value.code or 0), out, err
+
+
+@pytest.mark.parametrize("command", [["claims"], ["link", "--offline", "--top-k", "0"]])
+def test_a_document_over_the_limit_is_one_line_and_exit_2(
+    seed_project: Path, command: list[str], capsys, monkeypatch
+) -> None:
+    monkeypatch.setenv("CURATE_MAX_DOCUMENT_BYTES", "10000")
+    monkeypatch.setenv("CURATE_STORE_URL", f"sqlite:///{seed_project / 'store.sqlite'}")
+    folder = seed_project / "sources" / "documents" / "vitamin-k2"
+    code, out, err = run_cli([*command, str(folder)], capsys)
+    assert code == 2 and out == "" and err.count("curate: error:") == 1
+    assert err.splitlines(keepends=True)[-1] == (
+        f"curate: error: {folder / 'document.txt'}: {SEED_BYTES:,} bytes is over the limit of 10,000 "
+        "(CURATE_MAX_DOCUMENT_BYTES)\n"
+    )
+
+
+def test_the_limit_is_checked_before_the_file_is_read(tmp_path: Path, monkeypatch) -> None:
+    """A sparse 3 GB file is refused by its size alone: nothing is read into memory."""
+    from pipeline.documents.loading import read_text
+
+    huge = tmp_path / "document.txt"
+    with huge.open("wb") as fh:
+        fh.truncate(3 * 1024**3)
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read before the size check"))
+    started = time.perf_counter()
+    with pytest.raises(DocumentError, match="3,221,225,472 bytes is over the limit of 20,000,000"):
+        read_text(huge, max_bytes=20_000_000)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_a_response_over_the_cap_fails_at_once_naming_the_cap(fake_eutils: FakeEutils) -> None:
+    http = fast_http(fake_eutils.base_url, max_bytes=4096)
+    client = EutilsClient(fake_eutils.base_url, tool="curate-tests", email="tests@example.org", http=http)
+    with pytest.raises(FetchError) as caught:
+        list(client.efetch_pubmed(["36400559"]))
+    assert caught.value.ids == ["36400559"] and caught.value.status == 200
+    assert "bytes exceeds 4096" in str(caught.value) and str(caught.value).count("\n") == 0
+    assert len(fake_eutils.requests) == 1  # a size refusal is not retried
+    assert DEFAULT_MAX_BYTES == 200 * 1024 * 1024  # the documented default cap
+
+
+YAML_BOMB = "\n".join(
+    ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+)
+
+
+def test_a_yaml_alias_bomb_in_meta_yaml_is_refused_fast(seed_project: Path, capsys) -> None:
+    folder = seed_project / "sources" / "documents" / "vitamin-k2"
+    (folder / "meta.yaml").write_text(YAML_BOMB + "\ntitle: *a9\n", encoding="utf-8")
+    started = time.perf_counter()
+    code, out, err = run_cli(["claims", str(folder)], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1 and str(folder / "meta.yaml") in err
+    assert time.perf_counter() - started < 2.0
+
+
+def test_a_yaml_alias_bomb_in_decisions_yaml_is_refused_fast(tmp_path: Path) -> None:
+    path = tmp_path / "decisions.yaml"
+    path.write_text(YAML_BOMB.replace("a0:", "- a0:").replace("\na", "\n  a") + "\n  note: *a9\n")
+    started = time.perf_counter()
+    with pytest.raises(DocumentError) as caught:
+        load_decisions(path)
+    assert caught.value.path == str(path) and len(str(caught.value)) < 400
+    assert time.perf_counter() - started < 2.0
