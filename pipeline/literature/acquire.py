@@ -88,14 +88,17 @@ class Acquirer:
         pmids = list(dict.fromkeys(x.value for _, x in items))
         found: dict[str, Record] = {}
         failed: dict[str, str] = {}
-        try:
-            for body in client.efetch_pubmed(pmids):
-                found.update(self._store_pubmed(body))
-        except FetchError as e:
-            reason = f"PubMed: {e}"
-            if e.status is None:
-                self.sources.note_unreachable("PubMed", e)
-            failed.update({p: reason for p in e.ids or pmids if p not in found})
+        # Batch by batch: a batch that fails (after the client's retries) or cannot be parsed has its IDs
+        # reported as failed, and the batches after it are still fetched.
+        for batch, result in client.efetch_pubmed_batches(pmids):
+            try:
+                if isinstance(result, FetchError):
+                    raise result
+                self._store_pubmed(result, found)
+            except (FetchError, ParseError) as e:
+                if isinstance(e, FetchError) and e.status is None:
+                    self.sources.note_unreachable("PubMed", e)
+                failed.update({p: f"PubMed: {e}" for p in batch if p not in found})
         out = {}
         for i, ident in items:
             if ident.value in found:
@@ -108,8 +111,9 @@ class Acquirer:
                 )
         return out
 
-    def _store_pubmed(self, body: bytes) -> dict[str, Record]:
-        records: dict[str, Record] = {}
+    def _store_pubmed(self, body: bytes, found: dict[str, Record]) -> None:
+        """Store each article of an EFetch body into `found` as it is read, so a ParseError part way
+        leaves the articles before it stored and counted."""
         for item, raw in iter_records_with_raw(io.BytesIO(body)):
             if isinstance(item, DeletedCitation):
                 self.store.delete_pmids(item.pmids)
@@ -117,8 +121,7 @@ class Acquirer:
             record_id = self.store.upsert(item, raw=raw)  # the article's own XML, kept as fetched
             stored = self.store.get(record_id) or item
             if item.pmid:
-                records[item.pmid] = stored
-        return records
+                found[item.pmid] = stored
 
     # ------------------------------------------------------------------ Europe PMC
 

@@ -209,10 +209,15 @@ class EutilsClient:
         A batch that still fails after retries raises FetchError naming its IDs (for history pages,
         the whole posted chunk, since NCBI decides which records fall on which page).
         """
+        return (_raise_failed(result) for _, result in self.efetch_pubmed_batches(ids))
+
+    def efetch_pubmed_batches(self, ids: Iterable[str]) -> Iterator[tuple[list[str], bytes | FetchError]]:
+        """Each batch's IDs with its body, or with the FetchError that ended it: unlike efetch_pubmed,
+        one failed batch does not stop the batches after it (callers report its IDs as failed)."""
         pmids = _uids(ids)  # validated now, before the generator sends anything
         if len(pmids) > HISTORY_THRESHOLD:
             return self._efetch_history(pmids)
-        return (self._efetch_batch(batch) for batch in _chunks(pmids, FETCH_BATCH))
+        return ((batch, _attempt(self._efetch_batch, batch)) for batch in _chunks(pmids, FETCH_BATCH))
 
     def esummary(self, ids: Iterable[str], *, db: str = "pubmed") -> list[dict[str, Any]]:
         """Document summaries (Bio.Entrez-parsed DocSum dicts) for `ids`, batched."""
@@ -248,13 +253,17 @@ class EutilsClient:
         params = {"db": "pubmed", "retmode": "xml", "id": ",".join(batch)}
         return self._call("efetch.fcgi", params, batch, validate=check_pubmed_set)
 
-    def _efetch_history(self, pmids: list[str]) -> Iterator[bytes]:
+    def _efetch_history(self, pmids: list[str]) -> Iterator[tuple[list[str], bytes | FetchError]]:
         for chunk in _chunks(pmids, HISTORY_THRESHOLD):
-            webenv, query_key = self.epost(chunk)
+            try:
+                webenv, query_key = self.epost(chunk)
+            except FetchError as exc:
+                yield chunk, exc
+                continue
             for start in range(0, len(chunk), FETCH_BATCH):
                 params = {"db": "pubmed", "retmode": "xml", "WebEnv": webenv, "query_key": query_key}
                 params |= {"retstart": start, "retmax": FETCH_BATCH}
-                yield self._call("efetch.fcgi", params, chunk, validate=check_pubmed_set)
+                yield chunk, _attempt(self._call, "efetch.fcgi", params, chunk, validate=check_pubmed_set)
 
 
 class _Search:
@@ -303,6 +312,20 @@ def _uids(ids: Iterable[str]) -> list[str]:
     if bad:
         raise InputError(f"not a valid Entrez id: {', '.join(map(repr, bad[:5]))}")
     return cleaned
+
+
+def _attempt(call: Callable[..., bytes], *args: Any, **kwargs: Any) -> bytes | FetchError:
+    """The body, or the FetchError the call raised, as a value the batch loop can hand on."""
+    try:
+        return call(*args, **kwargs)
+    except FetchError as exc:
+        return exc
+
+
+def _raise_failed(result: bytes | FetchError) -> bytes:
+    if isinstance(result, FetchError):
+        raise result
+    return result
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

@@ -114,6 +114,11 @@ class RateLimiter:
             self._sleep(wait)
         return wait
 
+    def pause(self, seconds: float) -> None:
+        """Hold every caller for `seconds` from now: the host said so (Retry-After), for all requests."""
+        with self._lock:
+            self._next = max(self._next, self._clock() + seconds)
+
 
 _LIMITERS: dict[str, RateLimiter] = {}
 _LIMITERS_LOCK = threading.Lock()
@@ -263,6 +268,10 @@ class HttpClient:
                 status = response.status_code
                 if status in RETRY_STATUSES:
                     retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+                    if retry_after is not None and retry_after <= self.backoff_cap:
+                        # Every request to the host waits, not only this call's retry: the next batch or
+                        # another thread would otherwise ask at once. Past the cap the call gives up.
+                        self.limiter.pause(retry_after)
                     reason = f"HTTP {status}: {server_message(_snippet(response))}"
                     raise RetryableResponse(
                         redact(reason, call.secrets), status=status, retry_after=retry_after

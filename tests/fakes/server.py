@@ -1,7 +1,9 @@
 """A threaded loopback HTTP server that records every request and plays scripted faults.
 
 Subclasses implement `route(seen) -> Reply`; a test scripts faults (`fake.script(Fault.status(429))`)
-that replace or damage the next matching replies, then asserts on `fake.requests`.
+that replace or damage the next matching replies, then asserts on `fake.requests`. For long runs a test
+sets `fake.chaos`, a callable that picks a fault (or none) for every request no scripted fault claims
+(see chaos.py for a seeded plan).
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ import struct
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
-FaultKind = Literal["status", "reset", "slow", "truncate", "replace"]
+FaultKind = Literal["status", "reset", "slow", "stall", "truncate", "replace", "corrupt"]
 MAX_SLOW_SECONDS = 5.0  # a "slow" fault never holds a server thread longer than this
 
 
@@ -57,6 +60,7 @@ class Fault:
     reply: Reply | None = None
     retry_after: str | None = None
     endpoint: str | None = None
+    transform: Callable[[Reply], Reply] | None = None
 
     @classmethod
     def status_code(
@@ -74,6 +78,11 @@ class Fault:
         return cls("slow", delay=min(delay, MAX_SLOW_SECONDS), endpoint=endpoint)
 
     @classmethod
+    def stall(cls, delay: float, endpoint: str | None = None) -> Fault:
+        """Send the headers and half the body, then nothing for `delay` seconds, then the rest."""
+        return cls("stall", delay=min(delay, MAX_SLOW_SECONDS), endpoint=endpoint)
+
+    @classmethod
     def truncate(cls, endpoint: str | None = None) -> Fault:
         """A complete HTTP reply whose body is the first half of the real one."""
         return cls("truncate", endpoint=endpoint)
@@ -82,6 +91,11 @@ class Fault:
     def replace(cls, reply: Reply, endpoint: str | None = None) -> Fault:
         return cls("replace", reply=reply, endpoint=endpoint)
 
+    @classmethod
+    def corrupt(cls, transform: Callable[[Reply], Reply], endpoint: str | None = None) -> Fault:
+        """Serve `transform(routed reply)`: damage the real answer (bad XML, an unreadable record)."""
+        return cls("corrupt", transform=transform, endpoint=endpoint)
+
 
 class FakeServer:
     """Base fake: start/stop, request log, fault queue, rate measurement."""
@@ -89,6 +103,8 @@ class FakeServer:
     def __init__(self) -> None:
         self.requests: list[Seen] = []
         self._faults: deque[Fault] = deque()
+        # Picks a fault for each request no scripted fault claims; called under the lock, in arrival order.
+        self.chaos: Callable[[Seen], Fault | None] | None = None
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"fake": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -136,7 +152,7 @@ class FakeServer:
                 if fault.endpoint in (None, seen.endpoint):
                     self._faults.remove(fault)
                     return fault
-        return None
+            return self.chaos(seen) if self.chaos else None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -176,6 +192,11 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.kind == "slow":
             time.sleep(fault.delay)
             return self._send(reply)
+        if fault.kind == "stall":
+            return self._stall(reply, fault.delay)
+        if fault.kind == "corrupt":
+            assert fault.transform is not None
+            return self._send(fault.transform(reply))
         if fault.kind == "truncate":
             return self._send(Reply(reply.status, reply.body[: len(reply.body) // 2], reply.content_type))
         if fault.kind == "replace":
@@ -191,6 +212,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(reply.body)
+
+    def _stall(self, reply: Reply, delay: float) -> None:
+        """Promise the whole body, send half, go quiet past the client's read timeout, then finish."""
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        half = len(reply.body) // 2
+        self.wfile.write(reply.body[:half])
+        self.wfile.flush()
+        time.sleep(delay)
+        self.wfile.write(reply.body[half:])
 
     def _reset(self, reply: Reply) -> None:
         """Promise the whole body, send half, then abort with RST (SO_LINGER 0)."""
