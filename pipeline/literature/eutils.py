@@ -57,6 +57,8 @@ def read_entrez(body: bytes) -> Any:
         return Entrez.read(BytesIO(body), validate=False)
     except (CorruptedXMLError, NotXMLError, expat.ExpatError) as exc:
         raise RetryableResponse(f"malformed E-utilities XML: {exc}") from exc
+    except ValueError as exc:  # Bio.Entrez's refusal of what it cannot read (an external entity, say)
+        raise RejectedResponse(f"unreadable E-utilities XML: {exc}") from exc
 
 
 def check_not_error(body: bytes) -> None:
@@ -64,8 +66,9 @@ def check_not_error(body: bytes) -> None:
     head = body[:1024].lstrip().lower()
     if head.startswith(b"<html") or head.startswith(b"<!doctype html") or b"<html" in head[:300]:
         raise RetryableResponse(f"HTML page instead of XML: {server_message(body)[:120]}")
-    root = _ELEMENT_START.search(body)
-    if b"<!ENTITY" in body[: root.start() if root else len(body)].upper():
+    # Anywhere, not just before the root: a comment such as `<!-- <a -->` inside the DOCTYPE would end
+    # a search for the root early. Markup keywords are upper case; text would carry `&lt;!ENTITY`.
+    if b"<!ENTITY" in body:
         raise RejectedResponse("XML declares entities (possible entity-expansion attack); refused")
     if _ERROR.search(body):
         raise RejectedResponse(f"E-utilities error: {server_message(body)}")

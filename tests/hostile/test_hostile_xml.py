@@ -102,9 +102,8 @@ def test_a_huge_text_node_is_a_parse_error() -> None:
     assert isinstance(caught, ParseError) and "too long" in str(caught) and seconds < 2 * TIME_LIMIT
 
 
-# A comment in the DOCTYPE holding "<a" ends eutils.check_not_error's look for <!ENTITY early, so the
-# Bio.Entrez answers (esearch, esummary, epost, elink) are parsed with the entities declared. Found by
-# this suite; eutils.py belongs to another engineer (see the report). Strict: fixing it fails these.
+# A comment in the DOCTYPE holding "<a" used to end eutils.check_not_error's look for <!ENTITY early, so
+# the Bio.Entrez answers (esearch, esummary, epost, elink) were parsed with the entities declared.
 COMMENT_BYPASS = (
     '<?xml version="1.0"?>\n<!DOCTYPE eSearchResult PUBLIC "-//NLM//DTD esearch 20060628//EN" '
     '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd" [<!-- <a -->{subset}]>\n'
@@ -113,7 +112,6 @@ COMMENT_BYPASS = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason="eutils.check_not_error: DOCTYPE comment bypass expands entities")
 def test_esearch_refuses_entities_hidden_behind_a_comment(fake_eutils) -> None:
     body = COMMENT_BYPASS.format(subset='<!ENTITY n "7">', count="&n;").encode()
     fake_eutils.script(Fault.replace(Reply(200, body), endpoint="esearch.fcgi"))
@@ -121,7 +119,6 @@ def test_esearch_refuses_entities_hidden_behind_a_comment(fake_eutils) -> None:
         client(fake_eutils).esearch("vitamin k2")
 
 
-@pytest.mark.xfail(strict=True, reason="eutils.read_entrez lets Bio.Entrez's ValueError escape untyped")
 def test_esearch_with_an_external_entity_fails_with_a_typed_error(fake_eutils) -> None:
     body = COMMENT_BYPASS.format(subset='<!ENTITY x SYSTEM "http://127.0.0.1:9/x.dtd">', count="&x;")
     fake_eutils.script(Fault.replace(Reply(200, body.encode()), endpoint="esearch.fcgi"))
@@ -129,9 +126,8 @@ def test_esearch_with_an_external_entity_fails_with_a_typed_error(fake_eutils) -
         client(fake_eutils).esearch("vitamin k2")
 
 
-@pytest.mark.xfail(strict=True, reason="eutils: a bypassed billion laughs is expanded, then retried 5 times")
 def test_a_billion_laughs_behind_the_comment_is_refused_at_once(fake_eutils) -> None:
-    """Today expat's amplification limit ends each expansion (~0.5 s), but as a retryable error."""
+    """Refused before Bio.Entrez sees it: no expansion, no retry."""
     laughs = "".join(
         ['<!ENTITY l0 "lol">'] + [f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)]
     )
