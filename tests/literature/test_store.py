@@ -14,9 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from store_helpers import assert_concurrent_upserts_merge, rec
 
 from pipeline.errors import ConfigError, CurateError
-from pipeline.literature.identifiers import IdentifierError, record_key
+from pipeline.literature.identifiers import IdentifierError
 from pipeline.literature.store import RecordStore, merge_records
 from pipeline.literature.store_fts import SearchMode
 from pipeline.literature.store_schema import is_transient, public_url
@@ -27,12 +28,6 @@ SNAPSHOT = DATA / "vitamin-k2-records.jsonl"
 # "Vitamin K2 Induces Mitochondria-Related Apoptosis in Human Bladder Cancer Cells via ROS and …"
 BLADDER = "pmid:27570977"
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-
-
-def rec(**fields: object) -> Record:
-    """A Record keyed as the parsers key them."""
-    ids = {k: fields.get(k) for k in ("pmid", "doi", "pmcid")}
-    return Record(record_id=record_key(**ids), **fields)  # type: ignore[arg-type]
 
 
 def load_snapshot() -> list[Record]:
@@ -330,36 +325,7 @@ def test_iter_records_pages_in_record_id_order(loaded: RecordStore) -> None:
 
 
 def test_two_stores_in_two_threads_write_without_duplicates_or_lock_errors(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
-    papers = [rec(pmid=str(1000 + i), doi=f"10.1000/c{i}", title=f"paper {i}") for i in range(300)]
-    doi_first = [rec(doi=f"10.1000/c{i}", title=f"early {i}") for i in range(300)]
-    stores = [RecordStore(url, busy_timeout=10), RecordStore(url, busy_timeout=10)]
-    errors: list[BaseException] = []
-    start = threading.Barrier(2)
-
-    def write(store: RecordStore, batches: list[list[Record]]) -> None:
-        start.wait()
-        try:
-            for batch in batches:
-                store.upsert_many(batch)
-        except BaseException as e:  # collected and asserted on below
-            errors.append(e)
-
-    plans = [
-        [papers[i : i + 20] for i in range(0, 300, 20)],
-        [doi_first[i : i + 15] for i in range(0, 300, 15)],
-    ]
-    threads = [threading.Thread(target=write, args=(s, p)) for s, p in zip(stores, plans, strict=True)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert errors == []
-    stats = stores[0].stats()
-    assert (stats.total, stats.with_pmid, stats.text_indexed) == (300, 300, 300)
-    assert stores[1].get("doi:10.1000/c17").record_id == "pmid:1017"
-    for s in stores:
-        s.close()
+    assert_concurrent_upserts_merge(f"sqlite:///{tmp_path / 'shared.sqlite'}")
 
 
 def test_lock_held_too_long_becomes_a_curate_error(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,9 +19,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import URL, create_engine, make_url, text
 from sqlalchemy.exc import ProgrammingError
+from store_helpers import assert_concurrent_upserts_merge, rec
 
 from pipeline.errors import ConfigError, CurateError
-from pipeline.literature.identifiers import record_key
 from pipeline.literature.record_jsonl import iter_jsonl_records
 from pipeline.literature.store import RecordStore
 from pipeline.models import Author, Record
@@ -92,11 +91,6 @@ def snapshot() -> list[Record]:
 def loaded(store: RecordStore, snapshot: list[Record]) -> RecordStore:
     store.upsert_many(snapshot, fetched_at=T0)
     return store
-
-
-def rec(**fields: object) -> Record:
-    ids = {k: fields.get(k) for k in ("pmid", "doi", "pmcid")}
-    return Record(record_id=record_key(**ids), **fields)  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------- opening
@@ -276,35 +270,7 @@ def test_delete_citation_removes_row_aliases_and_index(loaded: RecordStore) -> N
 
 
 def test_two_stores_in_two_threads_write_without_duplicates_or_errors(pg_url: str) -> None:
-    papers = [rec(pmid=str(1000 + i), doi=f"10.1000/c{i}", title=f"paper {i}") for i in range(300)]
-    doi_first = [rec(doi=f"10.1000/c{i}", title=f"early {i}") for i in range(300)]
-    stores = [RecordStore(pg_url, busy_timeout=10), RecordStore(pg_url, busy_timeout=10)]
-    errors: list[BaseException] = []
-    start = threading.Barrier(2)
-
-    def write(store: RecordStore, batches: list[list[Record]]) -> None:
-        start.wait()
-        try:
-            for batch in batches:
-                store.upsert_many(batch)
-        except BaseException as e:  # collected and asserted on below
-            errors.append(e)
-
-    plans = [
-        [papers[i : i + 20] for i in range(0, 300, 20)],
-        [doi_first[i : i + 15] for i in range(0, 300, 15)],
-    ]
-    threads = [threading.Thread(target=write, args=(s, p)) for s, p in zip(stores, plans, strict=True)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert errors == []
-    stats = stores[0].stats()
-    assert (stats.total, stats.with_pmid, stats.text_indexed) == (300, 300, 300)
-    assert stores[1].get("doi:10.1000/c17").record_id == "pmid:1017"
-    for s in stores:
-        s.close()
+    assert_concurrent_upserts_merge(pg_url)
 
 
 def test_writer_waiting_past_the_lock_timeout_gets_a_curate_error(pg_url: str) -> None:

@@ -53,3 +53,13 @@ def seed_run(tmp_path_factory) -> CurationRun:
         doc = doc.model_copy(update={"alerts": [alert]})
         run = RunInfo(run_id="run-test-1", started_at="2026-11-26T09:00:00+00:00")
         return collect(run, [doc], store, sources)
+
+
+@pytest.fixture(scope="module")
+def curated(seed_run, tmp_path_factory) -> Path:
+    """The seed run's dataset, written once per test module."""
+    from pipeline.outputs.dataset_write import write_dataset
+
+    folder = tmp_path_factory.mktemp("curated")
+    write_dataset(seed_run, folder)
+    return folder

@@ -16,16 +16,8 @@ from pipeline.errors import InputError
 from pipeline.outputs.dataset_build import build_rows
 from pipeline.outputs.dataset_rows import TABLE_NAMES, TABLES, ClaimRow
 from pipeline.outputs.dataset_types import csv_cell, parse_cell, table_columns, typed_frame
-from pipeline.outputs.dataset_write import write_dataset
 
 RECURRENCE_CLAIM = "c_76aa4f3f24f0e85d"  # the seed fixture's rejection and note are about this claim
-
-
-@pytest.fixture(scope="module")
-def curated(seed_run, tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("curated")
-    write_dataset(seed_run, folder)
-    return folder
 
 
 @pytest.fixture

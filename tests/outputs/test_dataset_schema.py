@@ -14,16 +14,8 @@ import pytest
 from pipeline.outputs.dataset_rows import TABLE_NAMES, TABLES, columns
 from pipeline.outputs.dataset_rows import table as table_spec
 from pipeline.outputs.dataset_types import from_parquet, json_value, table_columns
-from pipeline.outputs.dataset_write import write_dataset
 
 README = Path(__file__).parents[2] / "curated" / "README.md"
-
-
-@pytest.fixture(scope="module")
-def curated(seed_run, tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("curated")
-    write_dataset(seed_run, folder)
-    return folder
 
 
 @pytest.fixture
