@@ -24,6 +24,7 @@ from pipeline.literature.eutils import EutilsClient
 from pipeline.literature.identifiers import Identifier, parse_identifier
 from pipeline.literature.pubmed_xml import iter_records_with_raw
 from pipeline.literature.store import RecordStore
+from pipeline.literature.store_schema import utc_naive
 from pipeline.models import DeletedCitation, Record
 
 log = logging.getLogger("curate")
@@ -65,10 +66,14 @@ class Acquirer:
         """One outcome per identifier, in input order."""
         outcomes: dict[int, FetchOutcome] = {}
         wanted: list[tuple[int, Identifier]] = []
+        stored = self.store.get_many(ident.key for ident in identifiers)  # two queries, not two per input
+        fetched = self.store.fetched_at(r.record_id for r in stored.values())
+        now = utc_naive(None)
         for i, ident in enumerate(identifiers):
-            stored = self.store.get(ident.key)
-            if stored and not refresh and self.store.is_fresh(stored.record_id, self.ttl):
-                outcomes[i] = _outcome(ident, "cached", stored)
+            record = stored.get(ident.key)
+            when = fetched.get(record.record_id) if record else None
+            if record and not refresh and when is not None and (now - when).total_seconds() < self.ttl:
+                outcomes[i] = _outcome(ident, "cached", record)
             else:
                 wanted.append((i, ident))
         by_pmid = [(i, x) for i, x in wanted if x.kind == "pmid"]
@@ -112,16 +117,30 @@ class Acquirer:
         return out
 
     def _store_pubmed(self, body: bytes, found: dict[str, Record]) -> None:
-        """Store each article of an EFetch body into `found` as it is read, so a ParseError part way
-        leaves the articles before it stored and counted."""
-        for item, raw in iter_records_with_raw(io.BytesIO(body)):
-            if isinstance(item, DeletedCitation):
-                self.store.delete_pmids(item.pmids)
-                continue
-            record_id = self.store.upsert(item, raw=raw)  # the article's own XML, kept as fetched
-            stored = self.store.get(record_id) or item
+        """Store the articles of an EFetch body in one transaction per run of articles (a DeleteCitation
+        ends a run, so deletions apply in order), each with its own XML as the raw payload. A ParseError
+        part way still stores and counts the articles read before it."""
+        pending: list[tuple[Record, bytes]] = []
+        try:
+            for item, raw in iter_records_with_raw(io.BytesIO(body)):
+                if isinstance(item, DeletedCitation):
+                    self._store_run(pending, found)
+                    self.store.delete_pmids(item.pmids)
+                else:
+                    pending.append((item, raw))
+        finally:
+            self._store_run(pending, found)
+
+    def _store_run(self, pending: list[tuple[Record, bytes]], found: dict[str, Record]) -> None:
+        if not pending:
+            return
+        records = [item for item, _raw in pending]
+        self.store.upsert_many(records, raws={item.record_id: raw for item, raw in pending})
+        stored = self.store.get_many(r.record_id for r in records)
+        for item in records:
             if item.pmid:
-                found[item.pmid] = stored
+                found[item.pmid] = stored.get(item.record_id, item)
+        pending.clear()
 
     # ------------------------------------------------------------------ Europe PMC
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import reduce
 from typing import Any, TypeVar
@@ -134,35 +134,48 @@ class RecordStore:
 
         return self._run(work, write=True)
 
-    def upsert_many(self, batch: Iterable[Record], *, fetched_at: datetime | None = None) -> UpsertStats:
-        """Store or merge many records in one transaction; new papers are bulk-inserted."""
+    def upsert_many(
+        self,
+        batch: Iterable[Record],
+        *,
+        fetched_at: datetime | None = None,
+        raws: Mapping[str, bytes | str] | None = None,
+    ) -> UpsertStats:
+        """Store or merge many records in one transaction; new papers are bulk-inserted. `raws` maps a
+        record's `record_id` to its payload as fetched (kept like `upsert`'s `raw`)."""
         items = [keyed(r) for r in batch]
         stamp = utc_naive(fetched_at)
-        return self._run(lambda conn: self._upsert_batch(conn, items, stamp), write=True)
+        payloads = {k: v.encode() if isinstance(v, str) else v for k, v in (raws or {}).items()}
+        return self._run(lambda conn: self._upsert_batch(conn, items, stamp, payloads), write=True)
 
-    def _upsert_batch(self, conn: Connection, items: list[Keyed], stamp: datetime) -> UpsertStats:
+    def _upsert_batch(
+        self, conn: Connection, items: list[Keyed], stamp: datetime, raws: Mapping[str, bytes] | None = None
+    ) -> UpsertStats:
+        raws = raws or {}
         gone = self._deleted_pmids(conn, [i.pmid for i in items])
         stats = UpsertStats(skipped_deleted=sum(1 for i in items if i.pmid in gone))
         items = [i for i in items if i.pmid not in gone]
         known = self._holders(conn, [k for i in items for k in i.keys])
         rows = {r.record_id: r for r in self._rows(conn, set(known.values()))}
         plan = plan_batch(items, known, rows)
-        self._insert_new(conn, plan.fresh, stamp)
+        self._insert_new(conn, plan.fresh, stamp, raws)
         self._touch(conn, plan.unchanged, stamp)
-        self._update_in_place(conn, plan.changed, stamp)
+        self._update_in_place(conn, plan.changed, stamp, raws)
         stats.inserted, stats.unchanged, stats.updated = (
             len(plan.fresh),
             len(plan.unchanged),
             len(plan.changed),
         )
         for item in plan.later:
-            self._upsert_one(conn, item, None, stamp, stats)
+            self._upsert_one(conn, item, raws.get(item.key), stamp, stats)
         return stats
 
-    def _insert_new(self, conn: Connection, items: Sequence[Keyed], stamp: datetime) -> None:
+    def _insert_new(
+        self, conn: Connection, items: Sequence[Keyed], stamp: datetime, raws: Mapping[str, bytes]
+    ) -> None:
         if not items:
             return
-        conn.execute(insert(records), [record_row(i, stamp, None) for i in items])
+        conn.execute(insert(records), [record_row(i, stamp, raws.get(i.key)) for i in items])
         conn.execute(insert(aliases), [{"alias": k, "record_id": i.key} for i in items for k in i.keys])
         self._text.index(conn, [text_doc(i.record) for i in items])
 
@@ -171,14 +184,20 @@ class RecordStore:
             conn.execute(update(records).where(records.c.record_id.in_(part)).values(fetched_at=stamp))
 
     def _update_in_place(
-        self, conn: Connection, changed: list[tuple[Keyed, Row[Any], list[str]]], stamp: datetime
+        self,
+        conn: Connection,
+        changed: list[tuple[Keyed, Row[Any], list[str]]],
+        stamp: datetime,
+        raws: Mapping[str, bytes],
     ) -> None:
         if not changed:
             return
         stmt = update(records).where(records.c.record_id == bindparam("old_id"))
-        conn.execute(
-            stmt, [{"old_id": row.record_id, **record_row(m, stamp, row.raw)} for m, row, _ in changed]
-        )
+        rows = [
+            {"old_id": row.record_id, **record_row(m, stamp, raws.get(m.key, row.raw))}
+            for m, row, _ in changed
+        ]
+        conn.execute(stmt, rows)
         new = [{"alias": k, "record_id": m.key} for m, _, keys in changed for k in keys]
         if new:
             conn.execute(insert(aliases), new)
