@@ -105,6 +105,8 @@ class FakeServer:
         self._faults: deque[Fault] = deque()
         # Picks a fault for each request no scripted fault claims; called under the lock, in arrival order.
         self.chaos: Callable[[Seen], Fault | None] | None = None
+        # Seconds every reply is held before it is sent: a WAN round trip (NCBI's is ~80 ms) for benchmarks.
+        self.latency = 0.0
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"fake": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -177,6 +179,8 @@ class _Handler(BaseHTTPRequestHandler):
             params.setdefault(key, []).extend(values)
         seen = Seen(time.monotonic(), self.command, url.path.strip("/"), params, self.headers["User-Agent"])
         fault = self.fake._record(seen)
+        if self.fake.latency > 0:
+            time.sleep(min(self.fake.latency, MAX_SLOW_SECONDS))
         try:
             self._deliver(self.fake.route(seen), fault)
         except (BrokenPipeError, ConnectionResetError):
