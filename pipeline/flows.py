@@ -178,7 +178,7 @@ def curate_document(folder: str, options: RunOptions) -> DocumentRun:
 
     root = Path(options.root)
     load_snapshot_task(_store_url(options), root / "sources" / "records")
-    fingerprint = _fingerprint(Path(folder), options)
+    fingerprint = _fingerprint(Path(folder), options, _store_version(options))
     doc, unreachable = document_task(folder, options, fingerprint)
     run = RunInfo(run_id=str(flow_run.get_id() or uuid.uuid4()), started_at=datetime.now(UTC).isoformat())
     bundle = collect_task(run, [doc], options, unreachable)
@@ -206,7 +206,8 @@ def _documents(
     folders: list[Path], options: RunOptions, summary: RunSummary
 ) -> tuple[list[DocumentRun], dict[str, str]]:
     """Link every document in parallel (the flow's task runner), in folder order."""
-    fingerprints = [_fingerprint(f, options) for f in folders]
+    version = _store_version(options)  # one look at the store for all documents
+    fingerprints = [_fingerprint(f, options, version) for f in folders]
     futures = [document_task.submit(str(f), options, fp) for f, fp in zip(folders, fingerprints, strict=True)]
     docs, unreachable = [], {}
     with stage("documents", len(futures)) as bar:
@@ -229,13 +230,17 @@ def _relative(run: DocumentRun, root: Path) -> DocumentRun:
     return run.model_copy(update={"doc": doc})
 
 
-def _fingerprint(folder: Path, options: RunOptions) -> str:
+def _store_version(options: RunOptions) -> str:
+    with RecordStore(_store_url(options)) as store:
+        return store.version()
+
+
+def _fingerprint(folder: Path, options: RunOptions, store_version: str) -> str:
     """Everything a document task reads: its folder's files, the store's version, options, our code."""
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    with RecordStore(_store_url(options)) as store:
-        digest.update(store.version().encode())
+    digest.update(store_version.encode())
     digest.update(options.model_dump_json().encode())
     digest.update(_code_version().encode())
     return digest.hexdigest()

@@ -59,6 +59,7 @@ def document_run(
         decisions=decisions,
         orphaned=result.orphaned,
         notes=result.notes,
+        grades=result.grades,
     )
 
 
@@ -68,11 +69,12 @@ def collect(
     """The run bundle the outputs need: the documents plus every linked record, its grade and fetch time."""
     ids = sorted({k.record_id for d in documents for k in d.links})
     records = store.get_many(ids)
+    graded = {rid: g for d in documents for rid, g in d.grades.items()}  # the linker graded them already
     return CurationRun(
         run=run,
         documents=list(documents),
         records=records,
-        grades={rid: grade_record(r) for rid, r in records.items()},
+        grades={rid: graded.get(rid) or grade_record(r) for rid, r in records.items()},
         fetched_at=store.fetched_at(records),
         unreachable=dict(sources.unreachable),
         warnings=[f"{d.slug}: {w}" for d in documents for w in d.doc.warnings],

@@ -63,6 +63,7 @@ class DocumentRun(_Frozen):
     orphaned: list[OrphanedDecision] = Field(default_factory=list)
     notes: dict[str, list[Decision]] = Field(default_factory=dict)  # claim_id → the curator's notes
     alerts: list[Alert] = Field(default_factory=list)
+    grades: dict[str, Grade] = Field(default_factory=dict)  # record_id → grade, as the linker made them
 
     @property
     def slug(self) -> str:
