@@ -82,7 +82,8 @@ def kill_at(point: str, args: list[str], work: Path, groups: list[int], *, cwd: 
     deadline = time.monotonic() + RUN_TIMEOUT
     while not marker.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
-            os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # the child may have exited on its own
+                os.killpg(proc.pid, signal.SIGKILL)
             raise AssertionError(f"never reached {point!r}: {log.read_text(errors='replace')[-3000:]}")
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)

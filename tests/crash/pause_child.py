@@ -7,7 +7,7 @@ child writes its pid to `marker` and sleeps until the test kills it. Nothing in 
 this: the points are patched in here, so production code carries no test hook.
 
     store     inside the snapshot import's write transaction, after the rows are inserted, before commit
-    grading   at the 5th record graded for the run bundle (the document task's result is already cached)
+    bundle    as the run bundle is collected from the store (the document task's result is already cached)
     tables    at the 10th rename of a staged dataset file into curated/ (all files staged, 9 renamed)
     review    before the new decisions.yaml (written and fsynced beside it) is renamed over the old one
 """
@@ -68,10 +68,12 @@ def arm(point: str, marker: Path) -> None:
         from pipeline.literature.store import RecordStore
 
         RecordStore._insert_new = nth_call(1, marker, RecordStore._insert_new, before=False)  # type: ignore[method-assign]
-    elif point == "grading":
+    elif point == "bundle":
+        # Patched where pipeline.flows imports it from; importing pipeline.flows here would import
+        # Prefect before the command has set Prefect's environment (PREFECT_HOME, timeouts, privacy).
         import pipeline.jobs
 
-        pipeline.jobs.grade_record = nth_call(5, marker, pipeline.jobs.grade_record, before=True)
+        pipeline.jobs.collect = nth_call(1, marker, pipeline.jobs.collect, before=True)
     elif point == "tables":
         replace_into(lambda p: p.parent.name == "curated", 10, marker)
     elif point == "review":

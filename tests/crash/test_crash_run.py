@@ -13,7 +13,7 @@ from pipeline.datasets import load
 
 
 @pytest.mark.slow
-def test_runs_killed_in_a_store_transaction_and_in_grading_recover(reference, tmp_path, leftovers):
+def test_runs_killed_in_a_store_transaction_and_while_bundling_recover(reference, tmp_path, leftovers):
     root = new_project(tmp_path / "project")
     # The snapshot import a run starts with, killed mid-transaction; `curate store import` runs the same
     # import_file → upsert_many code without a Prefect server, which saves a run's 15–40 s.
@@ -21,8 +21,8 @@ def test_runs_killed_in_a_store_transaction_and_in_grading_recover(reference, tm
     kill_at("store", ["store", "import", str(snapshot)], tmp_path, leftovers, cwd=root)
     assert store_records(root) == []  # the transaction never committed
 
-    kill_at("grading", ["run", "--root", str(root)], tmp_path, leftovers)
-    assert "38 records (38 imported from the snapshot)" in (tmp_path / "killed-grading.log").read_text()
+    kill_at("bundle", ["run", "--root", str(root)], tmp_path, leftovers)
+    assert "38 records (38 imported from the snapshot)" in (tmp_path / "killed-bundle.log").read_text()
     assert store_records(root) == store_records(reference.root)  # the 38 records, once each
     assert not (root / "curated").exists() and staging_files(root) == []
     # Prefect writes a cached result in place (open, write): simulate a kill halfway through that too.

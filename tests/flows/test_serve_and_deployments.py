@@ -10,6 +10,7 @@ from prefect import Flow
 
 from pipeline.cli import main
 from pipeline.flows import RunOptions
+from pipeline.settings import PRIVACY_ENV
 
 ROOT = Path(__file__).parents[2]
 
@@ -59,4 +60,5 @@ def test_prefect_yaml_deploys_importable_flows_with_valid_parameters():
         assert isinstance(getattr(module, name), Flow)
         RunOptions.model_validate(deployment["parameters"]["options"])
         assert deployment["work_pool"]["name"] == "curate-pool"
+        assert deployment["work_pool"]["job_variables"]["env"] == PRIVACY_ENV  # whatever the worker's env
         assert len(deployment["schedules"][0]["cron"].split()) == 5
