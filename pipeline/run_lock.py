@@ -16,12 +16,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pipeline.errors import InputError
 
 LOCK_NAME = "run.lock"
+HOLDER_WAIT = 1.0  # seconds to wait for a new holder to write its pid (it takes microseconds)
 STAGING_GLOB = ".*.tmp"  # the names mkstemp gives staged outputs: a dot, the target's name, random, .tmp
 
 
@@ -55,9 +57,29 @@ def run_lock(path: Path) -> Iterator[None]:
 
 
 def _holder(fd: int) -> int | None:
-    """The pid the holder wrote, or None if it has not written it yet."""
-    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    return int(text) if text.isdigit() else None
+    """The pid of the live process that holds the lock, or None if it does not say within a second.
+
+    The holder takes the lock, then replaces the last run's pid with its own: read in between, the file
+    is empty or names a process that has ended, so the read is retried until it names a live one.
+    """
+    deadline = time.monotonic() + HOLDER_WAIT
+    while True:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        if text.isdigit() and _alive(int(text)):
+            return int(text)
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.01)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def sweep_staging(folders: Iterable[Path]) -> list[Path]:

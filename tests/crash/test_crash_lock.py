@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -39,6 +40,29 @@ def test_the_holder_pid_is_unknown_until_written(tmp_path):
         with pytest.raises(RunLockedError, match=r"\(pid unknown\)") as info, run_lock(lock):
             pass
     assert info.value.pid is None
+
+
+def test_a_pid_written_just_after_the_refusal_is_still_named(tmp_path):
+    lock = tmp_path / "run.lock"
+    with run_lock(lock):
+        lock.write_text("")  # the holder has the lock but has not written its pid yet …
+        late = threading.Timer(0.2, lambda: lock.write_text(f"{os.getpid()}\n"))  # … until 0.2 s later
+        late.start()
+        with pytest.raises(RunLockedError) as info, run_lock(lock):
+            pass
+        late.join()
+    assert info.value.pid == os.getpid()
+
+
+def test_the_last_runs_pid_is_not_taken_for_the_holders(tmp_path):
+    lock = tmp_path / "run.lock"
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
+    with run_lock(lock):
+        lock.write_text(ended.stdout)  # a finished run's pid, not yet replaced by the holder's
+        with pytest.raises(RunLockedError, match=r"\(pid unknown\)"), run_lock(lock):
+            pass
 
 
 @pytest.mark.slow
