@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 
 from pipeline.grading.cue_gates import GatedPattern as Gated
 from pipeline.grading.models import Population, PopulationKind
@@ -40,7 +41,8 @@ def population(text: RecordText, headings: list[MeshHeading], design: str, text_
 
 def find_species(text: RecordText, headings: list[MeshHeading]) -> list[str]:
     """Species named in title/abstract, then in MeSH animal headings, first-seen order."""
-    found = [species for species, names in species_words().items() if _named(text, names)]
+    present = text.literals.found  # species names are vocabulary literals: one set operation each
+    found = [species for species, names in _species_names() if _named(text, names & present)]
     animals = mesh()["animals"]
     found += [animals[h.descriptor] for h in headings if animals.get(h.descriptor)]
     return list(dict.fromkeys(found))
@@ -110,13 +112,15 @@ def _mentioned(text: RecordText, species: bool, lines: bool) -> tuple[Population
     return tuple(kinds)
 
 
-def _named(text: RecordText, names: list[str]) -> bool:
-    """Whole words of title or abstract; phrases (with a space) by substring of the lower-cased text."""
-    return any(
-        text.has_word("both", n) if " " not in n else text.mentions((n,))
-        for n in names
-        if text.mentions((n,))  # one fast substring test first: most names are absent
-    )
+@cache
+def _species_names() -> tuple[tuple[str, frozenset[str]], ...]:
+    return tuple((species, frozenset(names)) for species, names in species_words().items())
+
+
+def _named(text: RecordText, present: frozenset[str]) -> bool:
+    """Whether a name that occurs in the text is named there: a phrase (with a space) wherever it occurs,
+    a single word only as a whole word of title or abstract."""
+    return any(" " in n or text.has_word("both", n) for n in present)
 
 
 def _split_names(listed: str) -> list[str]:

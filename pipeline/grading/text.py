@@ -10,10 +10,12 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeVar, cast
 
 from pipeline.grading.cue_gates import LOOKAHEAD_MARGIN, boundary_search
-from pipeline.grading.vocab import Cue, text_cues
+from pipeline.grading.literal_index import LiteralIndex, split_vocabulary
+from pipeline.grading.vocab import Cue, CueGroup, text_cues
 from pipeline.models import Record
 
 T = TypeVar("T")
@@ -40,10 +42,6 @@ class RecordText:
     _hits: dict[tuple[str, str | None], list[Hit]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
-    # (field, literals) → (first start, last end) of any of the literals in the lower-cased field, or None
-    _spans: dict[tuple[str, tuple[str, ...]], tuple[int, int] | None] = field(
-        init=False, repr=False, compare=False, default_factory=dict
-    )
     # memos: literal tuples present in title+abstract, whole words per field, values derived from the text
     _present: dict[tuple[str, ...], bool] = field(init=False, repr=False, compare=False, default_factory=dict)
     _words: dict[tuple[str, str], bool] = field(init=False, repr=False, compare=False, default_factory=dict)
@@ -52,6 +50,11 @@ class RecordText:
     def __post_init__(self) -> None:
         lowered = {"title": self.title.lower(), "abstract": self.abstract.lower()}
         object.__setattr__(self, "lowered", lowered | {"both": f"{lowered['title']}\n{lowered['abstract']}"})
+
+    @cached_property
+    def literals(self) -> LiteralIndex:
+        """Where the vocabulary literals occur (one scan of the text, on first use)."""
+        return LiteralIndex(self.lowered["title"], self.lowered["abstract"])
 
     def derived(self, key: str, compute: Callable[[RecordText], T]) -> T:
         """A value computed from this text once: some questions (the cell lines) are asked twice."""
@@ -67,29 +70,20 @@ class RecordText:
             self._words[key] = _is_token(self.lowered[name], word)
         return self._words[key]
 
-    def literal_span(self, name: str, literals: tuple[str, ...]) -> tuple[int, int] | None:
-        """From the first start to the last end of any of these literals in a field; None when absent."""
-        key = (name, literals)
-        if key not in self._spans:
-            value = self.lowered[name]
-            starts = [(i, lit) for lit in literals if (i := value.find(lit)) >= 0]
-            ends = [value.rfind(lit) + len(lit) for _, lit in starts]
-            self._spans[key] = (min(starts)[0], max(ends)) if starts else None
-        return self._spans[key]
-
-    def fields_for(self, where: str) -> list[tuple[str, str]]:
+    def fields(self, where: str) -> tuple[tuple[str, str], ...]:
         """The (name, text) pairs a cue with this `where` looks at."""
         if where == "title":
-            return [("title", self.title)]
+            return (("title", self.title),)
         if where == "abstract":
-            return [("abstract", self.abstract)]
-        return [("title", self.title), ("abstract", self.abstract)]
+            return (("abstract", self.abstract),)
+        return (("title", self.title), ("abstract", self.abstract))
 
     def mentions(self, words: tuple[str, ...]) -> bool:
         """True when any of these lower-case words occurs in title or abstract (or no words are given)."""
         if words not in self._present:
-            both = self.lowered["both"]
-            self._present[words] = not words or any(w in both for w in words)
+            known, other = split_vocabulary(words)
+            index = self.literals
+            self._present[words] = not words or index.any_present(known) or any(map(index.present, other))
         return self._present[words]
 
 
@@ -147,14 +141,16 @@ def all_hits(group: str, text: RecordText, where: str | None = None) -> list[Hit
 
 
 def _search(group: str, text: RecordText, where: str | None) -> list[Hit]:
-    cues = text_cues()[group]
-    out = _word_hits(group, text, where, cues.words)
-    if cues.gate and not text.mentions(cues.gate):
-        return out
+    cues, found = text_cues()[group], text.literals.found
+    out = _word_hits(group, text, where, cues)
+    if cues.gate and found.isdisjoint(cues.gate_set):
+        return out  # no literal of any cue occurs: no cue of the group can match
     for cue in cues.cues:
         if where is not None and cue.where not in (where, "any"):
             continue
-        for name, original in text.fields_for(cue.where):
+        if cue.gate and found.isdisjoint(cue.gate_set):
+            continue
+        for name, original in text.fields(cue.where):
             if where is not None and name != where:
                 continue
             if m := _match(cue, text, name):
@@ -162,13 +158,13 @@ def _search(group: str, text: RecordText, where: str | None) -> list[Hit]:
                 span = original[m.start() : m.end()] if len(original) == len(value) else m.group(0)
                 out.append(Hit(group, name, span, m))
                 break
-    return sorted(out, key=lambda h: h.where != "title")
+    return sorted(out, key=_abstract_last) if len(out) > 1 else out
 
 
 def _match(cue: Cue, text: RecordText, name: str) -> re.Match[str] | None:
     """The cue's first match in one field, searching only where its gate literals occur."""
     value = text.lowered[name]
-    span = text.literal_span(name, cue.gate) if cue.gate else (0, len(value))
+    span = text.literals.span(name, cue.gate) if cue.gate else (0, len(value))
     if span is None or not value:
         return None
     if not cue.in_sentence:
@@ -188,17 +184,24 @@ def _find(cue: Cue, value: str, start: int, end: int) -> re.Match[str] | None:
     return boundary_search(cue.body, value, start, end)
 
 
+def _abstract_last(hit: Hit) -> bool:
+    return hit.where != "title"
+
+
 def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"  # what `\w` means for str patterns
 
 
-def _word_hits(group: str, text: RecordText, where: str | None, words: tuple[str, ...]) -> list[Hit]:
+def _word_hits(group: str, text: RecordText, where: str | None, cues: CueGroup) -> list[Hit]:
     """At most one whole-word hit per field, for the group's word list."""
+    present = cues.word_set & text.literals.found if cues.words else ()
+    if not present:
+        return []
     out = []
     for name in ("title", "abstract"):
-        if not words or where not in (None, name) or not text.mentions(words):
+        if where not in (None, name):
             continue
-        found = [w for w in words if text.has_word(name, w)]
+        found = [w for w in present if text.has_word(name, w)]
         if found:
             out.append(Hit(group, name, min(found), None))
     return out

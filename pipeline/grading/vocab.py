@@ -50,6 +50,10 @@ class Cue:
     in_sentence: bool = False
     body: re.Pattern[str] | None = None  # the pattern without its leading `\b` (cue_gates.boundary_body)
 
+    @cached_property
+    def gate_set(self) -> frozenset[str]:
+        return frozenset(self.gate)
+
 
 @dataclass(frozen=True)
 class CueGroup:
@@ -61,6 +65,14 @@ class CueGroup:
 
     cues: list[Cue]
     words: tuple[str, ...] = ()  # sorted whole words, any of which is a hit
+
+    @cached_property
+    def word_set(self) -> frozenset[str]:
+        return frozenset(self.words)
+
+    @cached_property
+    def gate_set(self) -> frozenset[str]:
+        return frozenset(self.gate)
 
     @cached_property
     def gate(self) -> tuple[str, ...]:

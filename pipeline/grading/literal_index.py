@@ -1,0 +1,102 @@
+"""Which of the grader's literals occur in one record's text, found in a single pass.
+
+Grading asks a few hundred "does this literal occur?" questions per record (cue gates, group gates, word
+lists, species names), and "where first and last?" for the few that do. Answered one substring search at
+a time, each question scanned the whole abstract again: the largest single cost of grading. An RE2 set
+(google-re2: one automaton over every literal the vocabularies name, built once per process) says which
+of them occur in one scan; positions are then looked up only for literals known to be there. A literal the
+set does not hold is answered by a plain substring search, so the index gives the same answers as the
+searches it replaces, only sooner.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import re2
+
+from pipeline.grading.vocab import species_words, text_cues
+
+# RE2 builds its automaton lazily within this budget and starts over when it runs out; the default (8 MB)
+# ran out on abstracts, costing a third more time per scan.
+_SET_MEMORY = 64 << 20
+
+
+@cache
+def vocabulary_literals() -> tuple[str, ...]:
+    """Every literal the cue vocabularies gate on or list as words, and every species name, sorted."""
+    found: set[str] = set()
+    for group in text_cues().values():
+        found.update(group.words)
+        found.update(group.gate)
+        for cue in group.cues:
+            found.update(cue.gate)
+    for names in species_words().values():
+        found.update(names)
+    # a literal spanning the newline between title and abstract would belong to neither field
+    return tuple(sorted(s for s in found if s and "\n" not in s))
+
+
+@cache
+def _vocabulary() -> frozenset[str]:
+    return frozenset(vocabulary_literals())
+
+
+@cache
+def _literal_set() -> re2.Set:
+    options = re2.Options()
+    options.max_mem = _SET_MEMORY
+    literals = re2.Set.SearchSet(options)
+    for literal in vocabulary_literals():
+        literals.Add(re2.escape(literal))  # index i in the set is vocabulary_literals()[i]
+    literals.Compile()
+    return literals
+
+
+class LiteralIndex:
+    """The vocabulary literals present in a lower-cased title and abstract, and where the others are."""
+
+    __slots__ = ("_both", "_fields", "_other", "found")
+
+    def __init__(self, title: str, abstract: str) -> None:
+        self._fields = {"title": title, "abstract": abstract}
+        self._both = f"{title}\n{abstract}"
+        names = vocabulary_literals()
+        # the vocabulary literals that occur in title or abstract
+        self.found = frozenset(names[i] for i in _literal_set().Match(self._both) or ())
+        self._other: dict[str, bool] = {}  # literals outside the vocabulary, searched for directly
+
+    def present(self, literal: str) -> bool:
+        """Whether `literal` occurs in the title or the abstract."""
+        if literal in self.found:
+            return True
+        if literal in _vocabulary():
+            return False
+        if literal not in self._other:
+            self._other[literal] = literal in self._both
+        return self._other[literal]
+
+    def any_present(self, literals: frozenset[str]) -> bool:
+        """Whether any of these vocabulary literals occurs (one set operation)."""
+        return not self.found.isdisjoint(literals)
+
+    def span(self, field: str, literals: tuple[str, ...]) -> tuple[int, int] | None:
+        """From the first start to the last end of any of `literals` in one field ("title", "abstract")."""
+        text, vocabulary = self._fields[field], _vocabulary()
+        first, last = -1, -1
+        for literal in literals:
+            if literal in vocabulary and literal not in self.found:
+                continue  # absent from both fields: no search needed
+            start = text.find(literal)
+            if start >= 0:
+                first = start if first < 0 else min(first, start)
+                last = max(last, text.rfind(literal) + len(literal))
+        return (first, last) if first >= 0 else None
+
+
+@cache
+def split_vocabulary(literals: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The literals the index knows (answered by one set operation) and the rest (searched for)."""
+    vocabulary = _vocabulary()
+    known = frozenset(s for s in literals if s in vocabulary)
+    return known, tuple(s for s in literals if s not in vocabulary)
