@@ -22,6 +22,11 @@ _LITERATURE_REVIEW = re.compile(
     r"(review(ed)?|overview)\s+(of\s+)?(the\s+)?(relevant\s+|pertinent\s+|current\s+)?literature\b",
     re.IGNORECASE,
 )
+# the part of _LITERATURE_REVIEW every match contains: a fast search (it starts with a literal) that says
+# whether the slow substitution (its leading `[\s,:;-]*` is tried at every position) has anything to do
+_LITERATURE_REVIEW_CORE = re.compile(
+    r"(?:review(?:ed)?|overview)\s+(?:of\s+)?(?:the\s+)?(?:relevant\s+|pertinent\s+|current\s+)?literature\b"
+)
 _COUNT_WORDS = dict(
     zip(
         ("three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen"),
@@ -113,7 +118,7 @@ def _review(text: RecordText) -> Finding | None:
         return Finding("review", "review of case reports", 0.85, [reason(hit, "design=review")])
     # "a case report and review of the literature" is a case report, not a review
     cleaned = text
-    if text.mentions(("literature",)):
+    if text.mentions(("literature",)) and _LITERATURE_REVIEW_CORE.search(text.lowered["both"]):
         cleaned = RecordText(
             _LITERATURE_REVIEW.sub(" ", text.title), _LITERATURE_REVIEW.sub(" ", text.abstract)
         )

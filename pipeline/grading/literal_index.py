@@ -15,7 +15,7 @@ from functools import cache
 
 import re2
 
-from pipeline.grading.vocab import species_words, text_cues
+from pipeline.grading.vocab import cell_line_names, species_words, text_cues
 
 # RE2 builds its automaton lazily within this budget and starts over when it runs out; the default (8 MB)
 # ran out on abstracts, costing a third more time per scan.
@@ -24,7 +24,8 @@ _SET_MEMORY = 64 << 20
 
 @cache
 def vocabulary_literals() -> tuple[str, ...]:
-    """Every literal the cue vocabularies gate on or list as words, and every species name, sorted."""
+    """Every literal the cue vocabularies gate on or list as words, every species name and known cell line
+    (lower-cased), sorted."""
     found: set[str] = set()
     for group in text_cues().values():
         found.update(group.words)
@@ -33,8 +34,16 @@ def vocabulary_literals() -> tuple[str, ...]:
             found.update(cue.gate)
     for names in species_words().values():
         found.update(names)
+    found.update(known_cell_lines())
     # a literal spanning the newline between title and abstract would belong to neither field
     return tuple(sorted(s for s in found if s and "\n" not in s))
+
+
+@cache
+def known_cell_lines() -> frozenset[str]:
+    """The known cell-line names lower-cased: where none occurs in the lower-cased text, none occurs as
+    written (the names are ASCII, which lower-cases letter by letter)."""
+    return frozenset(name.lower() for name in cell_line_names())
 
 
 @cache
@@ -43,28 +52,31 @@ def _vocabulary() -> frozenset[str]:
 
 
 @cache
-def _literal_set() -> re2.Set:
+def _literal_set() -> tuple[re2.Set, tuple[str, ...]]:
+    """The automaton over every vocabulary literal, and the literal of each index."""
     options = re2.Options()
     options.max_mem = _SET_MEMORY
-    literals = re2.Set.SearchSet(options)
-    for literal in vocabulary_literals():
-        literals.Add(re2.escape(literal))  # index i in the set is vocabulary_literals()[i]
-    literals.Compile()
-    return literals
+    automaton = re2.Set.SearchSet(options)
+    names = vocabulary_literals()
+    for literal in names:
+        automaton.Add(re2.escape(literal))  # index i in the set is names[i]
+    automaton.Compile()
+    return automaton, names
 
 
 class LiteralIndex:
     """The vocabulary literals present in a lower-cased title and abstract, and where the others are."""
 
-    __slots__ = ("_both", "_fields", "_other", "found")
+    __slots__ = ("_both", "_fields", "_other", "_positions", "found")
 
     def __init__(self, title: str, abstract: str) -> None:
         self._fields = {"title": title, "abstract": abstract}
-        self._both = f"{title}\n{abstract}"
-        names = vocabulary_literals()
+        self._both = both = f"{title}\n{abstract}"
+        automaton, names = _literal_set()
         # the vocabulary literals that occur in title or abstract
-        self.found = frozenset(names[i] for i in _literal_set().Match(self._both) or ())
+        self.found = frozenset(names[i] for i in automaton.Match(both) or ())
         self._other: dict[str, bool] = {}  # literals outside the vocabulary, searched for directly
+        self._positions: dict[tuple[str, str], tuple[int, int]] = {}  # (field, literal) → first, last end
 
     def present(self, literal: str) -> bool:
         """Whether `literal` occurs in the title or the abstract."""
@@ -82,16 +94,25 @@ class LiteralIndex:
 
     def span(self, field: str, literals: tuple[str, ...]) -> tuple[int, int] | None:
         """From the first start to the last end of any of `literals` in one field ("title", "abstract")."""
-        text, vocabulary = self._fields[field], _vocabulary()
+        vocabulary, found = _vocabulary(), self.found
         first, last = -1, -1
         for literal in literals:
-            if literal in vocabulary and literal not in self.found:
+            if literal in vocabulary and literal not in found:
                 continue  # absent from both fields: no search needed
-            start = text.find(literal)
+            start, end = self._where(field, literal)
             if start >= 0:
                 first = start if first < 0 else min(first, start)
-                last = max(last, text.rfind(literal) + len(literal))
+                last = max(last, end)
         return (first, last) if first >= 0 else None
+
+    def _where(self, field: str, literal: str) -> tuple[int, int]:
+        """First start and last end of `literal` in the field ((-1, -1) when absent); cues share literals."""
+        key = (field, literal)
+        if key not in self._positions:
+            text = self._fields[field]
+            start = text.find(literal)
+            self._positions[key] = (start, text.rfind(literal) + len(literal)) if start >= 0 else (-1, -1)
+        return self._positions[key]
 
 
 @cache

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from pipeline.grading.cue_gates import GatedPattern as Gated
+from pipeline.grading.literal_index import known_cell_lines
 from pipeline.grading.models import Population, PopulationKind
 from pipeline.grading.text import RecordText, first_hit
 from pipeline.grading.vocab import cell_line_pattern, mesh, species_words
@@ -54,10 +55,11 @@ def text_cell_lines(text: RecordText) -> list[str]:
 
 
 def _cell_lines(text: RecordText) -> list[str]:
-    if not text.mentions(("cell",)) and not _known_lines(text.title):
+    known = text.literals.any_present(known_cell_lines())  # else the name pattern cannot match
+    if not text.mentions(("cell",)) and not (known and _known_lines(text.title)):
         return []
     both = f"{text.title}\n{text.abstract}"
-    found = _known_lines(both)
+    found = _known_lines(both) if known else []
     for m in _listed(both, text.lowered["both"]):
         found += [n for n in _split_names(m.group(1) or m.group(2)) if _LINE_LIKE.match(n)]
     found += [m.group(1) for m in _NAMED_CELLS.finditer(both) if not _NOT_A_LINE.match(m.group(1))]

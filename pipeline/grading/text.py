@@ -22,6 +22,10 @@ T = TypeVar("T")
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _BACKGROUND = {"background", "introduction", "context", "importance", "rationale", "background and aims"}
 _BACKGROUND_WORDS = ("background", "introduction", "context", "importance", "rationale")
+# what every Background-like match of _LABEL contains, found without _LABEL's slow leading alternatives
+_BACKGROUND_LABEL = re.compile(
+    r"(?:background(?: (?:and|&) aims?)?|introduction|context|importance|rationale)\s*[:\n]"
+)
 _LABEL = re.compile(
     r"(?:^|\n|(?<=[.:]) )\s*(?P<label>background(?: (?:and|&) aims?)?|introduction|context|importance"
     r"|rationale|objectives?|aims?|purpose|methods?|materials and methods"
@@ -110,7 +114,7 @@ def record_text(record: Record) -> RecordText:
 def strip_background(abstract: str) -> str:
     """Drop the text under a Background/Introduction label, up to the next label; else keep all."""
     lowered = abstract.lower()
-    if not any(word in lowered for word in _BACKGROUND_WORDS):
+    if not any(word in lowered for word in _BACKGROUND_WORDS) or not _BACKGROUND_LABEL.search(lowered):
         return abstract  # no Background-like label can occur: skip the label scan (a slow pattern)
     labels = list(_LABEL.finditer(abstract))
     parts, start = [], 0

@@ -129,7 +129,13 @@ def species_words() -> dict[str, list[str]]:
 
 
 @cache
+def cell_line_names() -> tuple[str, ...]:
+    """The known cell-line names, as written (matching is case-sensitive: "CHO", not "cho")."""
+    return tuple(str(n) for n in _load("populations.yaml")["cell_lines"])
+
+
+@cache
 def cell_line_pattern() -> re.Pattern[str]:
-    names = sorted((str(n) for n in _load("populations.yaml")["cell_lines"]), key=len, reverse=True)
+    names = sorted(cell_line_names(), key=len, reverse=True)
     # no `(?<![\w-])` lookbehind here: population.py checks the character before each match by hand
     return re.compile("(" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.grading.literal_index import LiteralIndex, vocabulary_literals
-from pipeline.grading.vocab import text_cues
+from pipeline.grading.literal_index import LiteralIndex, known_cell_lines, vocabulary_literals
+from pipeline.grading.vocab import cell_line_names, text_cues
 
 VOCABULARY = vocabulary_literals()
 OUTSIDERS = ("zebrafish larvae", "quasi", "mendelian", "randomi")  # asked for, not all in the vocabulary
@@ -51,3 +51,12 @@ def test_positions_are_per_field_and_nothing_runs_across_the_join():
     index = LiteralIndex("a trial of rat", "s in the clinic")  # "rats" only if the fields ran together
     assert not index.present("rats") and index.present("rat")
     assert index.span("title", ("rat",)) == (11, 14) and index.span("abstract", ("rat",)) is None
+
+
+def test_known_cell_lines_gate_exactly_because_their_names_are_ascii():
+    # `known_cell_lines` answers "could the case-sensitive name pattern match?" from the lower-cased text:
+    # sound only while every name lower-cases letter by letter
+    assert all(name.isascii() for name in cell_line_names())
+    index = LiteralIndex("effects on hepg2 and cho cells", "")
+    assert index.any_present(known_cell_lines()) and {"hepg2", "cho"} <= index.found
+    assert not LiteralIndex("a trial in adults", "no cells named").any_present(known_cell_lines())
