@@ -10,8 +10,10 @@ The per-field functions live in pubmed_fields.py; this module streams, guards an
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Generator, Iterator
+from collections import deque
+from collections.abc import Iterator
 from io import BytesIO
 from itertools import chain
 from typing import Any, BinaryIO
@@ -62,12 +64,21 @@ __all__ = [  # flatten_text and parse_medline_date lived here before the split: 
 CHUNK = 64 * 1024
 MAX_PROLOG = 1024 * 1024  # a real prolog is a few hundred bytes; more is an attack or not PubMed
 _RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")
+_SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "remove_comments": True}
 _record = validator(Record)
 _TAIL = 256  # bytes kept from the end of the stream, to tell a cut-off download from bad XML
-# the reference list tags, and the markup in which "<ReferenceList>" would be text (with how each ends)
-_MARKUP = re.compile(rb"<(/?)ReferenceList\s*>|<!--|<!\[CDATA\[|<\?")
+# elements no Record field reads (field functions in pubmed_fields.py), dropped by iter_records unparsed
+_UNREAD = (b"ReferenceList", b"History", b"InvestigatorList")
+# their tags, and the markup in which a tag would be text (with how each ends)
+_MARKUP = re.compile(rb"</?(" + b"|".join(_UNREAD) + rb")|<!--|<!\[CDATA\[|<\?")
+_UNREAD_OPEN = re.compile(rb"</?(?:" + b"|".join(_UNREAD) + rb")")
+_NAME = b"PubmedArticle>"  # only <PubmedArticle> and </PubmedArticle> are cut out, to parse alone
+_PREDEFINED = (b"&amp;", b"&lt;", b"&gt;", b"&quot;", b"&apos;", b"&#")
+_ENCODING = re.compile(rb"(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
 _CLOSERS = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>"}
-_TAG_END = re.compile(rb"\s*>")
+_SPACE = rb"[ \t\r\n]"
+_START_REST = re.compile(rb"(?:%s+[^ \t\r\n=/>]+%s*=%s*(?:\"[^\"]*\"|'[^']*'))*%s*(/?)>" % ((_SPACE,) * 4))
+_END_REST = re.compile(_SPACE + rb"*>")
 
 
 class TruncatedXML(ParseError):
@@ -97,9 +108,9 @@ def iter_records(stream: BinaryIO, source: str = "pubmed") -> Iterator[Record | 
     """Yield each PubmedArticle / PubmedBookArticle as a Record and each DeleteCitation, in file order.
 
     Memory stays flat: each record element is freed once read. `source` names the input in errors.
-    Reference lists are skipped before parsing (no Record field comes from them; see _without_references).
+    Elements no Record field reads (reference lists, History …) are dropped unparsed: see _ByteFilter.
     """
-    for elem in _record_elements(stream, source, skip_references=True):
+    for elem in _record_elements(stream, source, skip_unread=True):
         yield _parse_element(elem, source)
 
 
@@ -113,25 +124,29 @@ def iter_records_with_raw(
         yield _parse_element(elem, source), etree.tostring(elem, encoding="UTF-8", with_tail=False)
 
 
-def _record_elements(stream: BinaryIO, source: str, skip_references: bool = False) -> Iterator[Element]:
+def _record_elements(stream: BinaryIO, source: str, skip_unread: bool = False) -> Iterator[Element]:
     """Each record element in turn, freed once the consumer asks for the next one."""
     chunks = iter(lambda: stream.read(CHUNK), b"")
     prolog, root = _check_prolog(chunks, source)
-    parser, tail = _pull_parser(), b""
-    skipper = _without_references() if skip_references else None
-    if skipper:
-        next(skipper)  # run it to its first yield, ready for send()
+    alone = f"Alone{os.urandom(8).hex()}"  # unguessable: a document cannot fake a placeholder
+    parser, tail = _pull_parser(alone), b""
+    cut = skip_unread and _declares_utf8(prolog[0])  # articles are parsed alone as UTF-8
+    filtered = _ByteFilter(f"<{alone}/>".encode() if cut else None) if skip_unread else None
+    alone_parser = etree.XMLParser(remove_pis=True, **_SAFE)  # one per stream: parsers are not shared
     for chunk in chain(prolog, chunks):
         tail = (tail + chunk[-_TAIL:])[-_TAIL:]
-        _feed(parser, skipper.send(chunk) if skipper else chunk, source)
+        _feed(parser, filtered.send(chunk) if filtered else chunk, source)
         for _, elem in parser.read_events():
             if elem.tag == "ERROR":  # <eFetchResult><ERROR>…: NCBI refused the request
                 raise ParseError(source, "ERROR", flatten_text(elem) or "")
-            yield elem
+            if elem.tag == alone and filtered:
+                yield _parse_alone(filtered.articles.popleft(), elem.nsmap, alone_parser, source)
+            else:
+                yield elem
             _drop(elem)
     try:
-        if skipper:
-            _feed(parser, skipper.send(b""), source)  # whatever it held back at the end
+        if filtered:
+            _feed(parser, filtered.send(b""), source)  # whatever it held back at the end
         parser.close()
     except etree.XMLSyntaxError as e:
         # a complete download ends with the root's end tag; without it the stream was cut off
@@ -139,19 +154,34 @@ def _record_elements(stream: BinaryIO, source: str, skip_references: bool = Fals
         raise (ParseError(source, "xml", str(e)) if ended else TruncatedXML(source, str(e))) from e
 
 
-def _pull_parser() -> etree.XMLPullParser:
+def _pull_parser(alone: str) -> etree.XMLPullParser:
     # lxml filters events on the record tags in C, so Python never sees the other elements: building the
     # tree runs ~1.7x faster than ElementTree iterparse (3,901 vs 2,248 articles per CPU second on 30,000
     # articles, benchmarks/bench_pubmed_parse.py). Entities are never expanded and nothing is fetched.
-    return etree.XMLPullParser(
-        events=("end",),
-        tag=(*_RECORD_TAGS, "ERROR"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    return etree.XMLPullParser(events=("end",), tag=(*_RECORD_TAGS, "ERROR", alone), remove_pis=True, **_SAFE)
+
+
+def _parse_alone(
+    article: bytes, nsmap: dict[str | None, str], parser: etree.XMLParser, source: str
+) -> Element:
+    """A <PubmedArticle> cut out of the stream, parsed as a document of its own (same safe options).
+
+    Without the pull parser's per-element callbacks (each takes the GIL back) building the tree costs
+    ~25% fewer instructions. Namespaces declared around the article (`nsmap`, the placeholder's) are
+    declared again on a wrapper. An error's line and column count from the article's start.
+    """
+    try:
+        if not nsmap:
+            return etree.fromstring(article, parser)
+        names = " ".join(f'xmlns{":" if p else ""}{p or ""}="{_escaped(uri)}"' for p, uri in nsmap.items())
+        return etree.fromstring(f"<w {names}>".encode() + article + b"</w>", parser)[0]
+    except etree.XMLSyntaxError as e:
+        raise ParseError(source, "xml", str(e)) from e
+
+
+def _escaped(value: str) -> str:
+    """`value` as the text of a double-quoted XML attribute."""
+    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
 def _drop(elem: Element) -> None:
@@ -162,33 +192,83 @@ def _drop(elem: Element) -> None:
         del parent[0]
 
 
-def _without_references() -> Generator[bytes, bytes, None]:
-    """A filter fed chunks by send(), answering each with the same bytes minus <ReferenceList> elements.
+class _ByteFilter:
+    """The bytes iter_records feeds lxml: without the _UNREAD elements and, given a `placeholder`, with
+    each <PubmedArticle> moved whole to `articles` (to parse alone) and the placeholder in its place.
 
-    A third of a baseline file is cited references, which no Record field uses: not building their trees
-    saves ~13% of the instructions per article. Outside comments, CDATA and PIs (stepped over whole) a
-    literal "<ReferenceList>" can only be that tag: "<" is escaped in text and attributes. An unfinished
-    tag is held back until the next chunk; send(b"") at the end returns it. Skipped bytes are not parsed:
-    a malformed reference list goes unreported (an unclosed one still fails the document).
+    No Record field comes from the _UNREAD elements, and they hold ~45% of an article's elements (a
+    baseline file's reference lists alone are a third of its bytes). Outside comments, CDATA and PIs
+    (stepped over whole) a literal "<History>" can only be that tag: "<" is escaped in text and
+    attributes. An unfinished tag is held back until the next chunk; send(b"") at the end returns it.
+    Skipped bytes are not parsed: malformed XML inside a dropped element goes unreported (an unclosed one
+    still fails the document, a stray end tag too). Articles stay in the stream when their chunk has a
+    comment, CDATA or PI, or when they use an entity other than the five predefined.
     """
-    out, held, depth = b"", b"", 0
-    while True:
-        chunk = yield out
-        out, held, depth = _skip_reference_lists(held + chunk, depth, final=not chunk)
+
+    def __init__(self, placeholder: bytes | None) -> None:
+        self.held, self.depth, self.placeholder = b"", 0, placeholder
+        self.article: list[bytes] | None = None  # the pieces of the article being cut out
+        self.articles: deque[bytes] = deque()
+
+    def send(self, chunk: bytes) -> bytes:
+        """The bytes to feed lxml for this chunk; b"" at the end of the stream."""
+        data = self.held + chunk
+        plain = _plain(data)
+        data, self.held, self.depth = _skip_unread(data, self.depth, final=not chunk, plain=plain)
+        if self.placeholder is None:
+            return data
+        return self._cut(data) if plain and chunk else self._uncut(data)
+
+    def _cut(self, data: bytes) -> bytes:
+        out, pos = [], 0
+        at = data.find(_NAME)  # one search finds both tags: "<PubmedArticle>" and "</PubmedArticle>"
+        while at != -1:
+            if at >= 1 and data[at - 1] == 60:  # "<": a start tag (another inside an article: its own)
+                out.append(self._uncut(data[pos : at - 1]))  # (an unfinished article stays in the stream)
+                self.article, pos = [], at - 1
+            elif at >= 2 and data[at - 2 : at] == b"</" and self.article is not None:
+                end = at + len(_NAME)
+                self.article.append(data[pos:end])
+                article, self.article, pos = b"".join(self.article), None, end
+                out.append(self._alone(article))
+            at = data.find(_NAME, at + len(_NAME))
+        if self.article is not None:
+            self.article.append(data[pos:])
+            return b"".join(out)
+        out.append(data[pos:])
+        return b"".join(out)
+
+    def _alone(self, article: bytes) -> bytes:
+        """The placeholder for a cut-out article, or the article itself if only lxml can read it."""
+        at = article.find(b"&")
+        while at != -1:
+            if not article.startswith(_PREDEFINED, at):
+                return article
+            at = article.find(b"&", at + 2)
+        self.articles.append(article)
+        return self.placeholder  # type: ignore[return-value]  # _cut runs only with a placeholder
+
+    def _uncut(self, data: bytes) -> bytes:
+        """`data` after the article cut so far, which stays in the stream."""
+        article, self.article = b"".join(self.article or ()), None
+        return article + data
 
 
-def _skip_reference_lists(data: bytes, depth: int, final: bool) -> tuple[bytes, bytes, int]:
-    """(`data` minus its ReferenceList elements, the unfinished end to hold back, depth inside one)."""
+def _skip_unread(data: bytes, depth: int, final: bool, plain: bool) -> tuple[bytes, bytes, int]:
+    """(`data` minus its unread elements, the unfinished end to hold back, depth inside one)."""
     kept, pos = [], 0
-    for start, end, closer in _markup(data):
+    for start, end, closer in _markup(data, plain):
         if start < pos:  # inside a comment, CDATA or PI already stepped over
+            continue
+        if isinstance(closer, int):  # a start (+1), end (-1) or empty-element (0) tag of an unread element
+            if depth == 0 and closer < 0:
+                continue  # a stray end tag: left in, for lxml to report
+            if depth == 0:
+                kept.append(data[pos:start])
+            depth, pos = depth + closer, end
             continue
         if depth == 0:
             kept.append(data[pos:start])
-        if closer is None:  # <ReferenceList> or </ReferenceList>
-            depth = max(depth - 1, 0) if data[start + 1] == ord("/") else depth + 1
-            pos = end
-            continue
         close = data.find(closer, end)
         if close == -1 and not final:  # finish it with the next chunk
             return b"".join(kept), data[start:], depth
@@ -197,32 +277,67 @@ def _skip_reference_lists(data: bytes, depth: int, final: bool) -> tuple[bytes, 
             kept.append(data[start:pos])
     rest, held = data[pos:], b""
     cut = rest.rfind(b"<")
-    if not final and cut != -1 and rest.find(b">", cut) == -1:  # a tag split across chunks
+    # a tag split across chunks; an unread one may hold a quoted ">" (legal in attribute values)
+    if not final and cut != -1 and (rest.find(b">", cut) == -1 or _UNREAD_OPEN.match(rest, cut)):
         rest, held = rest[:cut], rest[cut:]
     if depth == 0:
         kept.append(rest)
     return b"".join(kept), held, depth
 
 
-def _markup(data: bytes) -> Iterator[tuple[int, int, bytes | None]]:
-    """(start, end, closer) of each reference list tag (closer None) and comment, CDATA or PI opening.
+def _markup(data: bytes, plain: bool) -> Iterator[tuple[int, int, int | bytes]]:
+    """(start, end, depth step) of each unread element's tag and (start, end, closer) of each comment,
+    CDATA or PI opening, in order.
 
-    bytes.find of the tag name, looking back for "<" or "</", costs a fraction of matching a pattern at
+    bytes.find of each tag name, looking back for "<" or "</", costs a fraction of matching a pattern at
     every "<"; the pattern runs only on chunks with a comment, CDATA or PI (PubMed files have none).
     """
-    # "!" and "?" alone are found by memchr, several times faster than any two-byte search
-    if (b"!" not in data or b"<!" not in data) and (b"?" not in data or b"<?" not in data):
-        name = data.find(b"ReferenceList")
-        while name != -1:
-            start = name - (2 if data[name - 2 : name] == b"</" else 1)
-            end = _TAG_END.match(data, name + 13)  # 13 = len("ReferenceList")
-            if start >= 0 and data[start] == ord("<") and end:
-                yield start, end.end(), None
-            name = data.find(b"ReferenceList", name + 13)
+    if plain:
+        found = []
+        for name in _UNREAD:
+            at = data.find(name)
+            while at != -1:
+                tag = _tag_at(data, at, at + len(name))
+                if tag:
+                    found.append(tag)
+                at = data.find(name, at + len(name))
+        yield from sorted(found)
         return
-    for found in _MARKUP.finditer(data):
-        closer = None if found.group(1) is not None else _CLOSERS[found.group(0)]
-        yield found.start(), found.end(), closer
+    for match in _MARKUP.finditer(data):
+        if match.group(1) is None:
+            yield match.start(), match.end(), _CLOSERS[match.group(0)]
+        elif tag := _tag_at(data, match.start(1), match.end(1)):
+            yield tag
+
+
+def _plain(data: bytes) -> bool:
+    """True when `data` has no comment, CDATA or PI (nor DOCTYPE): then "<" starts only tags."""
+    for mark in (b"!", b"?"):  # each found by memchr and rare in text: cheaper than searching "<!"
+        at = data.find(mark)
+        while at != -1:
+            if at and data[at - 1] == 60:  # 60 = "<"
+                return False
+            at = data.find(mark, at + 1)
+    return True
+
+
+def _declares_utf8(head: bytes) -> bool:
+    """True unless the XML declaration names an encoding other than UTF-8 (the default)."""
+    found = _ENCODING.match(head)
+    return found is None or found.group(1).lower() in (b"utf-8", b"utf8")
+
+
+def _tag_at(data: bytes, name: int, name_end: int) -> tuple[int, int, int] | None:
+    """(start, end, depth step) of the tag whose name spans data[name:name_end], if that is a whole tag
+    (not text, nor a longer name such as <HistoryNote>); None for an unfinished or malformed one."""
+    closing = data[name - 2 : name] == b"</"
+    start = name - 2 if closing else name - 1
+    if start < 0 or data[start] != 60:  # 60 = "<"
+        return None
+    rest = (_END_REST if closing else _START_REST).match(data, name_end)
+    if rest is None:
+        return None
+    return start, rest.end(), -1 if closing else (0 if rest.group(1) else 1)
 
 
 def _feed(parser: etree.XMLPullParser, chunk: bytes, source: str) -> None:
