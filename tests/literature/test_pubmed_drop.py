@@ -6,32 +6,13 @@ filter drops or cuts, the records must come out the same, wherever the chunks en
 
 from __future__ import annotations
 
-import gzip
 import io
-from pathlib import Path
 
 import pytest
+from pubmed_helpers import DATA, Trickle, raw
 
 from pipeline.errors import ParseError
 from pipeline.literature.pubmed_xml import _skip_unread, iter_records, iter_records_with_raw, parse_records
-
-DATA = Path(__file__).parent.parent / "data" / "pubmed"
-
-
-def raw(name: str) -> bytes:
-    path = DATA / name
-    return gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
-
-
-class Trickle(io.BytesIO):
-    """A stream answering each read with at most `size` bytes, so tags straddle chunk boundaries."""
-
-    def __init__(self, data: bytes, size: int) -> None:
-        super().__init__(data)
-        self.size = size
-
-    def read(self, size: int | None = -1) -> bytes:
-        return super().read(self.size if size is None or size < 0 else min(size, self.size))
 
 
 def oracle(data: bytes) -> list:

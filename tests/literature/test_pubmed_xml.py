@@ -11,12 +11,12 @@ import io
 import re
 import socket
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
+from pubmed_helpers import DATA, Trickle, raw
 from pydantic import ValidationError
 
 from pipeline.errors import ParseError
@@ -30,13 +30,6 @@ from pipeline.literature.pubmed_xml import (
     parse_records,
 )
 from pipeline.models import DeletedCitation, Record
-
-DATA = Path(__file__).parent.parent / "data" / "pubmed"
-
-
-def raw(name: str) -> bytes:
-    path = DATA / name
-    return gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
 
 
 def records(name: str) -> dict[str, Record]:
@@ -99,17 +92,6 @@ def test_records_stream_from_a_gzip_file_without_reading_it_all() -> None:
     assert Counting.read_bytes < len(data) / 2
     with gzip.open(DATA / "pmparser_pubmed26n1335.xml.gz") as stream:
         assert len(list(iter_records(stream))) == 31
-
-
-class Trickle(io.BytesIO):
-    """A stream answering each read with at most `size` bytes, so tags straddle chunk boundaries."""
-
-    def __init__(self, data: bytes, size: int) -> None:
-        super().__init__(data)
-        self.size = size
-
-    def read(self, size: int | None = -1) -> bytes:
-        return super().read(self.size if size is None or size < 0 else min(size, self.size))
 
 
 # markup in which "<ReferenceList>" is text, not a tag: the reference skipper must step over it whole
