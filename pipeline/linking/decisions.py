@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import glob
 import hashlib
 import json
 import os
@@ -222,6 +223,7 @@ def append_decision(path: Path, decision: Decision) -> Decision:
     """
     _check_file(path)
     with _locked(path):
+        _sweep_staged(path)
         existing = load_decisions(path)
         duplicate = next((d for d in existing if d.id == decision.id), None)
         if duplicate is not None:
@@ -231,6 +233,14 @@ def append_decision(path: Path, decision: Decision) -> Decision:
         except OSError as e:
             raise DocumentError(str(path), f"cannot write: {e.strerror or e}") from e
     return decision
+
+
+def _sweep_staged(path: Path) -> None:
+    """Remove new versions of `path` a killed writer staged but never renamed into place (we hold the
+    lock, so no live writer is staging one); the file itself is untouched."""
+    for staged in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        if staged.is_file() and not staged.is_symlink():
+            staged.unlink(missing_ok=True)
 
 
 def render_decisions(decisions: Sequence[Decision]) -> str:

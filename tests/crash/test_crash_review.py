@@ -30,3 +30,4 @@ def test_a_killed_review_leaves_the_decisions_file_whole_and_unlocked(tmp_path, 
     after = finish(start([str(CURATE), *review(second, "after")], log), log)  # the lock died with it
     assert after.code == 0, after.stderr
     assert [d.note for d in load_decisions(folder / "decisions.yaml")] == ["kept", "after"]
+    assert staging_files(root) == []  # the next writer, holding the lock, removed the dead one's file

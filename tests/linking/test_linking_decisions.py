@@ -161,6 +161,17 @@ def test_failed_write_leaves_the_old_file_intact(tmp_path: Path, monkeypatch: py
     assert sorted(p.name for p in tmp_path.iterdir()) == [".decisions.yaml.lock", "decisions.yaml"]
 
 
+def test_a_killed_writers_staged_file_is_removed_by_the_next_append(tmp_path: Path) -> None:
+    path = tmp_path / "decisions.yaml"
+    append_decision(path, decision("accept"))
+    (tmp_path / ".decisions.yaml.k1ll3d.tmp").write_text("- half a new file")  # what a SIGKILL leaves
+    (tmp_path / ".other.yaml.x.tmp").write_text("not ours")
+    append_decision(path, decision("reject", record_id="pmid:2"))
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [".decisions.yaml.lock", ".other.yaml.x.tmp", "decisions.yaml"]
+    assert [d.action for d in load_decisions(path)] == ["accept", "reject"]
+
+
 def _append_many(path: Path, worker: int, count: int) -> None:
     for i in range(count):
         append_decision(path, decision("note", claim_id=f"c_{worker}", record_id=None, note=f"n{i}"))
