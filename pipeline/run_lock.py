@@ -75,7 +75,7 @@ def _holder(fd: int) -> int | None:
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)  # signal 0: only asks whether the process exists
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # no such process; no pid that large (not written by us)
         return False
     except PermissionError:
         return True  # exists, owned by someone else

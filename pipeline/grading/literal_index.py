@@ -74,7 +74,10 @@ class LiteralIndex:
         self._both = both = f"{title}\n{abstract}"
         automaton, names = _literal_set()
         # the vocabulary literals that occur in title or abstract
-        self.found = frozenset(names[i] for i in automaton.Match(both) or ())
+        # surrogatepass: a lone surrogate (JSON allows "\ud800") must not stop grading; RE2 reads those
+        # bytes as invalid UTF-8, which no (ASCII) literal matches, just as `in` would not
+        matched = automaton.Match(both.encode("utf-8", "surrogatepass"))
+        self.found = frozenset(names[i] for i in matched or ())
         self._other: dict[str, bool] = {}  # literals outside the vocabulary, searched for directly
         self._positions: dict[tuple[str, str], tuple[int, int]] = {}  # (field, literal) → first, last end
 

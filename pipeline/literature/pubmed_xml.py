@@ -127,15 +127,16 @@ def iter_records_with_raw(
 def _record_elements(stream: BinaryIO, source: str, skip_unread: bool = False) -> Iterator[Element]:
     """Each record element in turn, freed once the consumer asks for the next one."""
     chunks = iter(lambda: stream.read(CHUNK), b"")
-    prolog, root = _check_prolog(chunks, source)
+    prolog, root, subset = _check_prolog(chunks, source)
     alone = f"Alone{os.urandom(8).hex()}"  # unguessable: a document cannot fake a placeholder
     parser, tail = _pull_parser(alone), b""
-    cut = skip_unread and _declares_utf8(prolog[0])  # articles are parsed alone as UTF-8
+    # articles are parsed alone as UTF-8 and without the DTD: an internal subset could declare defaults
+    cut = skip_unread and not subset and _declares_utf8(b"".join(prolog))
     filtered = _ByteFilter(f"<{alone}/>".encode() if cut else None) if skip_unread else None
     alone_parser = etree.XMLParser(remove_pis=True, **_SAFE)  # one per stream: parsers are not shared
     for chunk in chain(prolog, chunks):
         tail = (tail + chunk[-_TAIL:])[-_TAIL:]
-        _feed(parser, filtered.send(chunk) if filtered else chunk, source)
+        _feed(parser, _filtered(filtered, chunk, source) if filtered else chunk, source)
         for _, elem in parser.read_events():
             if elem.tag == "ERROR":  # <eFetchResult><ERROR>…: NCBI refused the request
                 raise ParseError(source, "ERROR", flatten_text(elem) or "")
@@ -146,12 +147,19 @@ def _record_elements(stream: BinaryIO, source: str, skip_unread: bool = False) -
             _drop(elem)
     try:
         if filtered:
-            _feed(parser, filtered.send(b""), source)  # whatever it held back at the end
+            _feed(parser, _filtered(filtered, b"", source), source)  # whatever it held back at the end
         parser.close()
     except etree.XMLSyntaxError as e:
         # a complete download ends with the root's end tag; without it the stream was cut off
         ended = tail.rstrip().endswith(f"</{root}>".encode())
         raise (ParseError(source, "xml", str(e)) if ended else TruncatedXML(source, str(e))) from e
+
+
+def _filtered(filtered: _ByteFilter, chunk: bytes, source: str) -> bytes:
+    try:
+        return filtered.send(chunk)
+    except UnclosedUnread as e:
+        raise ParseError(source, "xml", f"an unclosed element runs into the next record near: {e}") from None
 
 
 def _pull_parser(alone: str) -> etree.XMLPullParser:
@@ -240,6 +248,8 @@ class _ByteFilter:
 
     def _alone(self, article: bytes) -> bytes:
         """The placeholder for a cut-out article, or the article itself if only lxml can read it."""
+        if article.find(b"<PubmedArticle", 1) != -1:
+            return article  # a start or end tag written with spaces or attributes was not cut at
         at = article.find(b"&")
         while at != -1:
             if not article.startswith(_PREDEFINED, at):
@@ -254,12 +264,18 @@ class _ByteFilter:
         return article + data
 
 
+class UnclosedUnread(Exception):
+    """An unread element that was never closed ran into the next record: the document is malformed."""
+
+
 def _skip_unread(data: bytes, depth: int, final: bool, plain: bool) -> tuple[bytes, bytes, int]:
     """(`data` minus its unread elements, the unfinished end to hold back, depth inside one)."""
     kept, pos = [], 0
     for start, end, closer in _markup(data, plain):
         if start < pos:  # inside a comment, CDATA or PI already stepped over
             continue
+        if depth > 0:
+            _check_skipped(data, pos, start)
         if isinstance(closer, int):  # a start (+1), end (-1) or empty-element (0) tag of an unread element
             if depth == 0 and closer < 0:
                 continue  # a stray end tag: left in, for lxml to report
@@ -282,7 +298,20 @@ def _skip_unread(data: bytes, depth: int, final: bool, plain: bool) -> tuple[byt
         rest, held = rest[:cut], rest[cut:]
     if depth == 0:
         kept.append(rest)
+    else:
+        _check_skipped(rest, 0, len(rest))
     return b"".join(kept), held, depth
+
+
+# record tags (and the root's end): text cannot hold a "<", so these are tags wherever they occur
+_RECORD_MARKS = (b"<PubmedArticle", b"</PubmedArticle", b"<PubmedBookArticle", b"</PubmedBookArticle")
+
+
+def _check_skipped(data: bytes, start: int, end: int) -> None:
+    """Refuse to drop a record's tag: the unread element around it was never closed (or closed late)."""
+    span = data[start:end]
+    if any(mark in span for mark in _RECORD_MARKS):
+        raise UnclosedUnread(span[:80].decode("utf-8", "replace"))
 
 
 def _markup(data: bytes, plain: bool) -> Iterator[tuple[int, int, int | bytes]]:
@@ -350,16 +379,18 @@ def _feed(parser: etree.XMLPullParser, chunk: bytes, source: str) -> None:
 # ----------------------------------------------------------------------------- safety guard
 
 
-def _check_prolog(chunks: Iterator[bytes], source: str) -> tuple[list[bytes], str]:
+def _check_prolog(chunks: Iterator[bytes], source: str) -> tuple[list[bytes], str, bool]:
     """Read up to the root element with an expat guard that refuses entity declarations.
 
     Entities can only be declared in the DOCTYPE, which precedes the root element; once the root starts
-    the rest of the document cannot declare any. Returns the chunks read so far (to parse again) and
-    the root tag.
+    the rest of the document cannot declare any. Returns the chunks read so far (to parse again), the
+    root tag, and whether the DOCTYPE has an internal subset (which may declare attribute defaults).
     """
     guard = expat.ParserCreate()
     guard.EntityDeclHandler = guard.UnparsedEntityDeclHandler = _forbid_entity
     guard.StartElementHandler = _stop_at_root
+    subset: list[bool] = []
+    guard.StartDoctypeDeclHandler = lambda _name, _system, _public, internal: subset.append(bool(internal))
     seen: list[bytes] = []
     try:
         for chunk in chunks:
@@ -370,7 +401,7 @@ def _check_prolog(chunks: Iterator[bytes], source: str) -> tuple[list[bytes], st
                 raise ParseError(source, "prolog", f"no root element in the first {MAX_PROLOG} bytes")
             guard.Parse(chunk, False)
     except _RootFound as found:
-        return seen, _check_root(str(found), source)
+        return seen, _check_root(str(found), source), any(subset)
     except _EntityDeclared as declared:
         raise ParseError(source, "entity", f"entity declarations are refused: {declared}") from None
     except expat.ExpatError as e:

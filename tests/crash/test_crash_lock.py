@@ -65,6 +65,14 @@ def test_the_last_runs_pid_is_not_taken_for_the_holders(tmp_path):
             pass
 
 
+def test_a_pid_too_large_for_any_process_reads_as_unknown(tmp_path):
+    lock = tmp_path / "run.lock"
+    with run_lock(lock):
+        lock.write_text("99999999999999999999\n")  # not written by curate: no such process can exist
+        with pytest.raises(RunLockedError, match=r"\(pid unknown\)"), run_lock(lock):
+            pass
+
+
 @pytest.mark.slow
 def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
     lock = tmp_path / "run.lock"

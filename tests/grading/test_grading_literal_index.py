@@ -60,3 +60,9 @@ def test_known_cell_lines_gate_exactly_because_their_names_are_ascii():
     index = LiteralIndex("effects on hepg2 and cho cells", "")
     assert index.any_present(known_cell_lines()) and {"hepg2", "cho"} <= index.found
     assert not LiteralIndex("a trial in adults", "no cells named").any_present(known_cell_lines())
+
+
+def test_a_lone_surrogate_does_not_stop_the_scan():
+    # JSON allows "\ud800" and Europe PMC text reaches Record unchanged: `in` copes, so must the index
+    index = LiteralIndex("cells \ud800 in vitro", "mice\ud800")
+    assert index.present("in vitro") and index.present("mice") and not index.present("rats")

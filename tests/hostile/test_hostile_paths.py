@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import HostileRun
+from hostile_helpers import HostileRun
 
 from pipeline.cli import main
 from pipeline.documents import parse_document

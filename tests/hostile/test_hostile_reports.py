@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import FORMULAS, SCRIPT, TAGS, HostileRun
+from hostile_helpers import FORMULAS, SCRIPT, TAGS, HostileRun
 from markdown_it import MarkdownIt
 
 from pipeline.outputs.tables import FORMULA_START, unneutralise

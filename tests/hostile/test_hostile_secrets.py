@@ -18,8 +18,8 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus, urlencode
 
 import pytest
-from conftest import write_hostile_folder
 from fakes import FakeServer, Reply, Seen
+from hostile_helpers import write_hostile_folder
 
 EMAIL = "hostile.curator+leak@example.org"
 API_KEY = "0123456789abcdef0123456789abcdef0a1b"  # the shape of an NCBI key: 36 hex digits

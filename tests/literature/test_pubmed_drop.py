@@ -7,6 +7,7 @@ filter drops or cuts, the records must come out the same, wherever the chunks en
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from pubmed_helpers import DATA, Trickle, raw
@@ -93,3 +94,52 @@ def test_documents_not_in_utf8_are_read_without_cutting() -> None:
     latin = data.replace(b'<?xml version="1.0" ?>', b'<?xml version="1.0" encoding="ISO-8859-1"?>', 1)
     (record,) = parse_records(latin)
     assert record == oracle(latin)[0] and record.title.startswith("Sociél anxiety")
+
+
+def two_articles() -> bytes:
+    """A document of two real articles (distinct PMIDs; the first has a reference list)."""
+    data = raw("pmparser_pubmed26n1335.xml.gz")
+    start = data.index(b"<PubmedArticle>")
+    second = data.index(b"<PubmedArticle>", start + 1)
+    third = data.index(b"<PubmedArticle>", second + 1)
+    return data[:third] + b"</PubmedArticleSet>\n"
+
+
+def test_article_tags_with_spaces_or_attributes_are_read_as_lxml_reads_them() -> None:
+    data = two_articles().replace(b"</PubmedArticle>", b"</PubmedArticle >", 1)
+    first_end = data.index(b"</PubmedArticle >")
+    data = data[:first_end] + data[first_end:].replace(b"<PubmedArticle>", b'<PubmedArticle a="1">', 1)
+    expected = oracle(data)
+    assert len(expected) == 2
+    for size in (7, 65536):
+        assert list(iter_records(Trickle(data, size))) == expected
+
+
+@pytest.mark.parametrize("size", [1, 5, 16, 65536])
+def test_the_encoding_is_read_from_the_whole_prolog_whatever_the_first_read(size: int) -> None:
+    data = raw("metapub_38147649.xml").replace(b"<ArticleTitle>Social", b"<ArticleTitle>Soci\xe9l", 1)
+    latin = data.replace(b'<?xml version="1.0" ?>', b'<?xml version="1.0" encoding="ISO-8859-1"?>', 1)
+    (record,) = iter_records(Trickle(latin, size))
+    assert record.title.startswith("Sociél anxiety")
+
+
+def test_attribute_defaults_from_an_internal_subset_apply_to_every_article() -> None:
+    data = re.sub(rb'(<MedlineCitation) Status="[^"]*"', rb"\1", two_articles())
+    subset = b'<!DOCTYPE PubmedArticleSet [<!ATTLIST MedlineCitation Status CDATA "DEFAULTED">]>'
+    data = re.sub(rb"<!DOCTYPE[^>]*>", subset, data, count=1)
+    records = list(iter_records(Trickle(data, 4096)))
+    assert records == oracle(data) and {r.status for r in records} == {"DEFAULTED"}
+
+
+def test_an_unclosed_reference_list_cannot_swallow_the_next_article() -> None:
+    data = two_articles()
+    close = b"</Reference></ReferenceList>"
+    end = data.index(close)  # the first article's list is closed only inside the second article
+    data = data[:end] + data[end + len(close) :]
+    second = data.index(b"<PubmedData>", data.index(b"</PubmedArticle>")) + len(b"<PubmedData>")
+    data = data[:second] + close + data[second:]
+    with pytest.raises(ParseError):
+        oracle(data)  # lxml, reading every byte, refuses the document …
+    with pytest.raises(ParseError) as caught:  # … and so does the filter, instead of losing an article
+        list(iter_records(io.BytesIO(data), "unclosed.xml"))
+    assert caught.value.field == "xml" and caught.value.source == "unclosed.xml"
