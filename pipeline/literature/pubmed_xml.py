@@ -72,7 +72,7 @@ _UNREAD = (b"ReferenceList", b"History", b"InvestigatorList")
 # their tags, and the markup in which a tag would be text (with how each ends)
 _MARKUP = re.compile(rb"</?(" + b"|".join(_UNREAD) + rb")|<!--|<!\[CDATA\[|<\?")
 _UNREAD_OPEN = re.compile(rb"</?(?:" + b"|".join(_UNREAD) + rb")")
-_NAME = b"PubmedArticle>"  # only <PubmedArticle> and </PubmedArticle> are cut out, to parse alone
+_NAME = b"PubmedArticle"  # only <PubmedArticle> and </PubmedArticle> are cut out, to parse alone
 _PREDEFINED = (b"&amp;", b"&lt;", b"&gt;", b"&quot;", b"&apos;", b"&#")
 _ENCODING = re.compile(rb"(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
 _CLOSERS = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>"}
@@ -217,6 +217,7 @@ class _ByteFilter:
         self.held, self.depth, self.placeholder = b"", 0, placeholder
         self.article: list[bytes] | None = None  # the pieces of the article being cut out
         self.articles: deque[bytes] = deque()
+        self.odd = False  # an article tag in a form the cut does not follow was seen: cut no more
 
     def send(self, chunk: bytes) -> bytes:
         """The bytes to feed lxml for this chunk; b"" at the end of the stream."""
@@ -228,18 +229,22 @@ class _ByteFilter:
         return self._cut(data) if plain and chunk else self._uncut(data)
 
     def _cut(self, data: bytes) -> bytes:
-        out, pos = [], 0
+        out, pos, size = [], 0, len(_NAME)
         at = data.find(_NAME)  # one search finds both tags: "<PubmedArticle>" and "</PubmedArticle>"
         while at != -1:
-            if at >= 1 and data[at - 1] == 60:  # "<": a start tag (another inside an article: its own)
+            after = data[at + size : at + size + 1]
+            tag = 1 if at >= 1 and data[at - 1] == 60 else 2 if data[max(at - 2, 0) : at] == b"</" else 0
+            if tag and after != b">" and after != b"S":  # spaces or attributes (or <PubmedArticleSet>)
+                self.odd = True  # written in a form the cut does not follow: lxml reads the rest
+            elif tag == 1 and after == b">":  # a start tag (another inside an article: its own)
                 out.append(self._uncut(data[pos : at - 1]))  # (an unfinished article stays in the stream)
                 self.article, pos = [], at - 1
-            elif at >= 2 and data[at - 2 : at] == b"</" and self.article is not None:
-                end = at + len(_NAME)
+            elif tag == 2 and after == b">" and self.article is not None:
+                end = at + size + 1
                 self.article.append(data[pos:end])
                 article, self.article, pos = b"".join(self.article), None, end
                 out.append(self._alone(article))
-            at = data.find(_NAME, at + len(_NAME))
+            at = data.find(_NAME, at + size)
         if self.article is not None:
             self.article.append(data[pos:])
             return b"".join(out)
@@ -248,8 +253,8 @@ class _ByteFilter:
 
     def _alone(self, article: bytes) -> bytes:
         """The placeholder for a cut-out article, or the article itself if only lxml can read it."""
-        if article.find(b"<PubmedArticle", 1) != -1:
-            return article  # a start or end tag written with spaces or attributes was not cut at
+        if self.odd:
+            return article  # an article tag was written with spaces or attributes: the cut may be wrong
         at = article.find(b"&")
         while at != -1:
             if not article.startswith(_PREDEFINED, at):
@@ -303,15 +308,17 @@ def _skip_unread(data: bytes, depth: int, final: bool, plain: bool) -> tuple[byt
     return b"".join(kept), held, depth
 
 
-# record tags (and the root's end): text cannot hold a "<", so these are tags wherever they occur
-_RECORD_MARKS = (b"<PubmedArticle", b"</PubmedArticle", b"<PubmedBookArticle", b"</PubmedBookArticle")
+# the next record's start tag (text cannot hold a "<"): an unread element left open swallows it, unless
+# it runs to the end of the stream, where the root's dropped end tag makes lxml refuse the document
+_RECORD_MARKS = (b"<PubmedArticle", b"<PubmedBookArticle")
 
 
 def _check_skipped(data: bytes, start: int, end: int) -> None:
     """Refuse to drop a record's tag: the unread element around it was never closed (or closed late)."""
-    span = data[start:end]
-    if any(mark in span for mark in _RECORD_MARKS):
-        raise UnclosedUnread(span[:80].decode("utf-8", "replace"))
+    for mark in _RECORD_MARKS:
+        at = data.find(mark, start, end)  # searched in place: dropped spans are a third of the bytes
+        if at != -1:
+            raise UnclosedUnread(data[at : at + 80].decode("utf-8", "replace"))
 
 
 def _markup(data: bytes, plain: bool) -> Iterator[tuple[int, int, int | bytes]]:
