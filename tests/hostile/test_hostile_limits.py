@@ -7,23 +7,15 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli_text
 from fakes import FakeEutils, fast_http
 
-from pipeline.cli import main
 from pipeline.errors import DocumentError, FetchError
 from pipeline.linking.decisions import load_decisions
 from pipeline.literature.eutils import EutilsClient
 from pipeline.literature.http import DEFAULT_MAX_BYTES
 
 SEED_BYTES = 35_881
-
-
-def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(argv)
-        raise SystemExit(0)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 @pytest.mark.parametrize("command", [["claims"], ["link", "--offline", "--top-k", "0"]])
@@ -33,7 +25,7 @@ def test_a_document_over_the_limit_is_one_line_and_exit_2(
     monkeypatch.setenv("CURATE_MAX_DOCUMENT_BYTES", "10000")
     monkeypatch.setenv("CURATE_STORE_URL", f"sqlite:///{seed_project / 'store.sqlite'}")
     folder = seed_project / "sources" / "documents" / "vitamin-k2"
-    code, out, err = run_cli([*command, str(folder)], capsys)
+    code, out, err = run_cli_text([*command, str(folder)], capsys)
     assert code == 2 and out == "" and err.count("curate: error:") == 1
     assert err.splitlines(keepends=True)[-1] == (
         f"curate: error: {folder / 'document.txt'}: {SEED_BYTES:,} bytes is over the limit of 10,000 "
@@ -76,7 +68,7 @@ def test_a_yaml_alias_bomb_in_meta_yaml_is_refused_fast(seed_project: Path, caps
     folder = seed_project / "sources" / "documents" / "vitamin-k2"
     (folder / "meta.yaml").write_text(YAML_BOMB + "\ntitle: *a9\n", encoding="utf-8")
     started = time.perf_counter()
-    code, out, err = run_cli(["claims", str(folder)], capsys)
+    code, out, err = run_cli_text(["claims", str(folder)], capsys)
     assert code == 2 and out == "" and err.count("\n") == 1 and str(folder / "meta.yaml") in err
     assert time.perf_counter() - started < 2.0
 

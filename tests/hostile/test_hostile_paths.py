@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli_text
 from hostile_helpers import HostileRun
 
-from pipeline.cli import main
 from pipeline.documents import parse_document
 from pipeline.errors import DocumentError
 from pipeline.linking.decisions import (
@@ -35,14 +35,6 @@ def snapshot(folder: Path) -> dict[str, bytes | str]:
         key = str(path.relative_to(folder))
         out[key] = os.readlink(path) if path.is_symlink() else path.read_bytes() if path.is_file() else "dir"
     return out
-
-
-def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(argv)
-        raise SystemExit(0)
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 def first_claim(folder: Path) -> str:
@@ -116,7 +108,8 @@ def test_review_refuses_a_symlinked_document_folder(seed_project: Path, outside:
     real.rename(elsewhere)
     real.symlink_to(elsewhere, target_is_directory=True)
     before = snapshot(outside)
-    code, out, err = run_cli(["review", "note", str(real), first_claim(elsewhere), "--note", "x"], capsys)
+    argv = ["review", "note", str(real), first_claim(elsewhere), "--note", "x"]
+    code, out, err = run_cli_text(argv, capsys)
     assert code == 2 and out == "" and err.count("\n") == 1 and "is a symlink" in err
     assert snapshot(outside) == before
 
@@ -125,7 +118,7 @@ def test_review_refuses_a_decisions_file_that_links_out(seed_project: Path, outs
     folder = seed_project / "sources" / "documents" / "vitamin-k2"
     (folder / "decisions.yaml").symlink_to(outside / "precious.txt")
     before = snapshot(outside)
-    code, _, err = run_cli(["review", "note", str(folder), first_claim(folder), "--note", "x"], capsys)
+    code, _, err = run_cli_text(["review", "note", str(folder), first_claim(folder), "--note", "x"], capsys)
     assert code == 2 and "is a symlink" in err and err.startswith("curate: error: ")
     assert snapshot(outside) == before
     with pytest.raises(DocumentError, match="is a symlink"):
@@ -147,8 +140,8 @@ def test_a_planted_lock_symlink_creates_nothing_outside(seed_project: Path, outs
 )
 def test_review_refuses_paths_with_dot_dot(seed_project: Path, path: str, capsys) -> None:
     folder = seed_project / "sources" / "documents" / "vitamin-k2"
-    code, out, err = run_cli(["review", "note", str(seed_project / path), first_claim(folder), "--note", "x"],
-                             capsys)  # fmt: skip
+    argv = ["review", "note", str(seed_project / path), first_claim(folder), "--note", "x"]
+    code, out, err = run_cli_text(argv, capsys)
     assert code == 2 and out == "" and "may not contain '..'" in err
     assert not (folder / "decisions.yaml").exists()
     with pytest.raises(DocumentError):
@@ -161,7 +154,7 @@ def test_review_of_a_folder_outside_writes_only_its_decisions_file(seed_project:
     folder = outside / "doc"
     (seed_project / "sources" / "documents" / "vitamin-k2").rename(folder)
     before = snapshot(outside.parent)
-    code, out, _ = run_cli(["review", "note", str(folder), first_claim(folder), "--note", "x"], capsys)
+    code, out, _ = run_cli_text(["review", "note", str(folder), first_claim(folder), "--note", "x"], capsys)
     assert code == 0 and '"action": "note"' in out
     changed = {k for k, v in snapshot(outside.parent).items() if before.get(k) != v}
     assert changed == {"outside/doc/decisions.yaml", "outside/doc/.decisions.yaml.lock"}
@@ -169,7 +162,7 @@ def test_review_of_a_folder_outside_writes_only_its_decisions_file(seed_project:
 
 def test_review_of_a_folder_without_a_document_writes_nothing(outside: Path, capsys) -> None:
     before = snapshot(outside)
-    code, _, err = run_cli(["review", "note", str(outside), "c_1", "--note", "x"], capsys)
+    code, _, err = run_cli_text(["review", "note", str(outside), "c_1", "--note", "x"], capsys)
     assert code == 2 and "folder has no document" in err and snapshot(outside) == before
 
 
