@@ -277,16 +277,26 @@ def serve(
 # ----------------------------------------------------------------------------- entry point
 
 
+# Typer 0.29 (here) carries its own copy of click: its usage errors are not click's classes. Both are caught
+# (on older Typer they are the same class), else a mistyped option would read as an internal error.
+_USAGE_ERRORS = (
+    click.exceptions.UsageError,
+    next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"),
+)
+_EXITS = (click.exceptions.Exit, typer.Exit)
+_ABORTS = (click.exceptions.Abort, typer.Abort)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the app and turn every failure into one line and an exit code."""
     try:
         app(args=argv, standalone_mode=False)
-    except click.exceptions.Exit as e:
+    except _EXITS as e:
         sys.exit(e.exit_code)
-    except click.exceptions.UsageError as e:
+    except _USAGE_ERRORS as e:
         e.show()
         sys.exit(2)
-    except click.exceptions.Abort:
+    except _ABORTS:
         sys.exit(130)
     except CurateError as e:
         _fail(str(e), e.exit_code)
