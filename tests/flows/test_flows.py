@@ -108,10 +108,8 @@ def test_refresh_evidence_offline_reports_what_it_could_not_refresh_and_alerts_o
     assert any("new_contradiction" in a and "pmid:23225445" in a for a in summary.alerts)
     report = (project / "reports" / "vitamin-k2.md").read_text()
     assert (
-        ("pmid:23225445" in report
-        and "new_contradiction" in report.replace(" ", "_").lower())
-        or "contradiction" in report
-    )
+        "pmid:23225445" in report and "new_contradiction" in report.replace(" ", "_").lower()
+    ) or "contradiction" in report
 
 
 def test_curate_document_links_one_document_and_writes_its_reports(project, first_run):
