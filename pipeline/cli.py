@@ -195,11 +195,17 @@ def grade(
     text_only: Annotated[
         bool, typer.Option("--text-only", help="Ignore publication types and MeSH.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, max=64, help="Grading processes (large batches; each takes ~1 s to start)."
+        ),
+    ] = 1,
 ) -> None:
     """Grade records: study design, evidence level and integrity, one JSON line per record."""
     from pipeline.cli_grade import grade_command
 
-    grade_command(ids or [], input, text_only)
+    grade_command(ids or [], input, text_only, workers)
 
 
 @app.command()

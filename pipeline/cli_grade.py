@@ -6,29 +6,30 @@ The main CLI wires this in; errors are raised as CurateError subclasses for it t
 from __future__ import annotations
 
 import gzip
-import json
 import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.errors import InputError
-from pipeline.grading import grade_record
+from pipeline.grading import grade_lines
 from pipeline.models import DeletedCitation, Record
 
 log = logging.getLogger("curate")
 
 
-def grade_command(ids: list[str], input: Path | None, text_only: bool) -> None:
-    """Print one JSON line per graded record; IDs are resolved through the store (any identifier form)."""
+def grade_command(ids: list[str], input: Path | None, text_only: bool, workers: int = 1) -> None:
+    """Print one JSON line per graded record; IDs are resolved through the store (any identifier form).
+
+    `workers` > 1 grades in that many processes, which also serialise the lines (grading.parallel).
+    """
     if ids and input is not None:
         raise InputError("give record IDs or --input FILE, not both")
     records = _file_records(input) if input is not None else _stored_records(ids)
     out = sys.stdout
     count = 0
-    for record in records:
-        grade = grade_record(record, text_only=text_only)
-        out.write(json.dumps(grade.model_dump(mode="json"), ensure_ascii=False) + "\n")
+    for line in grade_lines(records, text_only=text_only, workers=workers):
+        out.write(line + "\n")
         count += 1
     out.flush()
     log.info("graded %d record(s)%s", count, " (text only)" if text_only else "")

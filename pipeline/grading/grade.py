@@ -6,18 +6,13 @@ a grade with low confidence and a reason saying why.
 
 from __future__ import annotations
 
-import multiprocessing
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from functools import partial
-from itertools import islice
-from multiprocessing.context import BaseContext
 
 from pipeline.grading.design import classify, unknown_types
 from pipeline.grading.integrity import integrity
 from pipeline.grading.level import evidence_level
 from pipeline.grading.models import Grade, Reason
+from pipeline.grading.parallel import dict_worker, grade_in_pool, grade_json, grades_from_dicts, json_worker
 from pipeline.grading.population import population
 from pipeline.grading.text import record_text
 from pipeline.models import Record
@@ -51,41 +46,27 @@ def grade_record(record: Record, *, text_only: bool = False) -> Grade:
 
 
 def grade_records(
-    records: Iterable[Record], *, text_only: bool = False, workers: int = 1, chunk_size: int = 1000
+    records: Iterable[Record], *, text_only: bool = False, workers: int = 1, chunk_size: int = 500
 ) -> Iterator[Grade]:
-    """Grades for a stream of records, in order.
-
-    `workers` > 1 grades chunks of `chunk_size` records in that many processes: worth it for large
-    batches only, since every record and grade is pickled across (see benchmarks/bench_grading.py).
-    """
+    """Grades for a stream of records, in order; `workers` > 1 grades chunks in that many processes
+    (worth it from a few thousand records: each worker takes ~1 s to start)."""
     if workers <= 1:
         for record in records:
             yield grade_record(record, text_only=text_only)
         return
-    grade_chunk = partial(_grade_chunk, text_only=text_only)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_start_method()) as pool:
-        pending: deque[Future[list[Grade]]] = deque()
-        chunks = iter(partial(_take, iter(records), chunk_size), [])
-        for chunk in chunks:
-            pending.append(pool.submit(grade_chunk, chunk))
-            if len(pending) >= 2 * workers:  # bounded read-ahead: the input stays a stream
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
+    dicts = grade_in_pool(records, dict_worker(text_only), workers, chunk_size)
+    yield from grades_from_dicts(dicts)
 
 
-def _start_method() -> BaseContext | None:
-    """Forkserver where available: forking the caller itself is unsafe once it runs threads (flows do)."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver") if "forkserver" in methods else None
-
-
-def _take(records: Iterator[Record], n: int) -> list[Record]:
-    return list(islice(records, n))
-
-
-def _grade_chunk(records: list[Record], text_only: bool) -> list[Grade]:
-    return [grade_record(record, text_only=text_only) for record in records]
+def grade_lines(
+    records: Iterable[Record], *, text_only: bool = False, workers: int = 1, chunk_size: int = 500
+) -> Iterator[str]:
+    """Grades as JSON lines' text, in order: what `curate grade` prints, serialised by the workers."""
+    if workers <= 1:
+        for record in records:
+            yield grade_json(grade_record(record, text_only=text_only))
+        return
+    yield from grade_in_pool(records, json_worker(text_only), workers, chunk_size)
 
 
 def _input_warnings(record: Record, text_only: bool) -> list[Reason]:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
 from itertools import islice
+from pathlib import Path
 
-from pipeline.grading import grade_record, grade_records
+import pytest
+
+from pipeline import grading
+from pipeline.errors import InputError
+from pipeline.grading import grade_lines, grade_record, grade_records
+from pipeline.grading.parallel import RECORD_FIELDS, from_wire, to_wire
 
 
 def test_workers_give_the_same_grades_in_order(real_records):
@@ -21,3 +29,41 @@ def test_single_process_grading_streams(real_records):
 
     first = list(islice(grade_records(endless()), 3))  # a generator input is never read ahead
     assert [g.record_id for g in first] == list(real_records)[:3]
+
+
+def test_records_travel_with_every_field_grading_reads():
+    """RECORD_FIELDS must name each `record.<field>` the grading code reads, or pooled grades would
+    silently see that field at its default."""
+    source = "\n".join(p.read_text(encoding="utf-8") for p in Path(grading.__file__).parent.glob("*.py"))
+    read = set(re.findall(r"\brecord\.([a-z_]+)\b", source)) - {"record_id"}
+    assert read, "the scan found no field reads: the pattern is out of date"
+    assert read <= set(RECORD_FIELDS), read - set(RECORD_FIELDS)
+
+
+@pytest.mark.parametrize("text_only", [False, True])
+def test_wire_records_grade_exactly_like_the_originals(real_records, text_only):
+    for record in real_records.values():
+        assert grade_record(from_wire(to_wire(record)), text_only=text_only) == grade_record(
+            record, text_only=text_only
+        ), record.record_id
+
+
+def test_pooled_json_lines_are_what_one_process_prints(real_records):
+    records = list(real_records.values())[:40]
+    single = list(grade_lines(records))
+    assert list(grade_lines(records, workers=2, chunk_size=9)) == single
+    assert [json.loads(line)["record_id"] for line in single] == [r.record_id for r in records]
+
+
+def test_a_failing_input_still_yields_the_records_before_it(real_records):
+    records = list(real_records.values())[:25]
+
+    def then_fail():
+        yield from records
+        raise InputError("line 26: not a record")
+
+    seen = []
+    with pytest.raises(InputError, match="line 26"):
+        for grade in grade_records(then_fail(), workers=2, chunk_size=10):
+            seen.append(grade.record_id)
+    assert seen == [r.record_id for r in records]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli_text
 
 from pipeline.cli_grade import grade_command
 from pipeline.errors import InputError, ParseError
@@ -74,3 +75,13 @@ def test_bad_input(tmp_path):
     broken.write_text('{"pmid": "1", "title": "ok"}\nnot json\n', encoding="utf-8")
     with pytest.raises(ParseError, match="line 2"):
         grade_command([], broken, False)
+
+
+def test_workers_print_what_one_process_prints(capsys):
+    source = DATA / "vitamin-k2-records.jsonl"
+    code, single, _ = run_cli_text(["grade", "--input", str(source)], capsys)
+    assert code == 0
+    code, pooled, err = run_cli_text(["grade", "--input", str(source), "--workers", "2"], capsys)
+    assert code == 0, err
+    assert pooled == single
+    assert len(pooled.splitlines()) == 38

@@ -1,0 +1,150 @@
+"""Grading in worker processes: records go out and grades come back in a compact form.
+
+Grading is pure CPU work, so a batch scales with processes, but only if the parent does little besides
+handing out work: it is one process feeding all the others. Pickled whole, a Record costs the parent
+~30 µs to send and a Grade ~65 µs to receive (pydantic rebuilds every nested model): enough, measured on
+two cores, to make two workers slower than one process. So records travel as tuples of just the fields
+grading reads (`RECORD_FIELDS`, checked against the grading code by a test) and grades come back as plain
+dicts, or as finished JSON lines when the caller only prints them (`curate grade --workers`).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from functools import partial
+from itertools import islice
+from multiprocessing.context import BaseContext
+from typing import Any, TypeVar
+
+from pipeline.grading.models import Grade
+from pipeline.models import Record
+
+T = TypeVar("T")
+
+# Every Record attribute the grading code reads (tests/grading/test_grading_batch.py keeps this honest).
+RECORD_FIELDS = (
+    "record_id",
+    "title",
+    "abstract",
+    "abstract_sections",
+    "language",
+    "publication_types",
+    "mesh_headings",
+    "corrections",
+)
+Wire = tuple[Any, ...]
+
+
+def to_wire(record: Record) -> Wire:
+    """The fields grading reads, as plain tuples (cheap to pickle)."""
+    return (
+        record.record_id,
+        record.title,
+        record.abstract,
+        tuple((s.label, s.category, s.text) for s in record.abstract_sections),
+        tuple(record.language),
+        tuple((p.name, p.ui) for p in record.publication_types),
+        tuple((m.descriptor, m.ui, m.major) for m in record.mesh_headings),
+        tuple((c.type, c.pmid, c.ref_source) for c in record.corrections),
+    )
+
+
+def from_wire(wire: Wire) -> Record:
+    """A Record holding the grading fields (the others at their defaults), validated as usual."""
+    rid, title, abstract, sections, language, types, headings, corrections = wire
+    return Record.model_validate(
+        {
+            "record_id": rid,
+            "title": title,
+            "abstract": abstract,
+            "abstract_sections": [{"label": lb, "category": c, "text": t} for lb, c, t in sections],
+            "language": language,
+            "publication_types": [{"name": n, "ui": ui} for n, ui in types],
+            "mesh_headings": [{"descriptor": d, "ui": ui, "major": m} for d, ui, m in headings],
+            "corrections": [{"type": t, "pmid": p, "ref_source": s} for t, p, s in corrections],
+        }
+    )
+
+
+def grade_in_pool(
+    records: Iterable[Record],
+    work: Callable[[list[Wire]], list[T]],
+    workers: int,
+    chunk_size: int,
+) -> Iterator[T]:
+    """`work` applied to chunks of wire records in `workers` processes; results in input order.
+
+    At most two chunks per worker are in flight, so a stream of records is never read far ahead and
+    memory stays flat however large the input. When reading the input fails part way (a bad line, an ID
+    not in the store), the records read before it are still graded and yielded first, as in one process.
+    """
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_start_method()) as pool:
+        pending: deque[Future[list[T]]] = deque()
+        stream = iter(records)
+        while True:
+            chunk, failure = _read_chunk(stream, chunk_size)
+            if chunk:
+                pending.append(pool.submit(work, chunk))
+            if failure is not None or not chunk:
+                break
+            if len(pending) >= 2 * workers:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    if failure is not None:
+        raise failure
+
+
+def _read_chunk(stream: Iterator[Record], size: int) -> tuple[list[Wire], Exception | None]:
+    """Up to `size` records as wires, and the error that stopped the input early, if any."""
+    chunk: list[Wire] = []
+    try:
+        for record in islice(stream, size):
+            chunk.append(to_wire(record))
+    except Exception as exc:  # re-raised by the caller once the records before it are graded
+        return chunk, exc
+    return chunk, None
+
+
+def grade_chunk_dicts(chunk: list[Wire], text_only: bool) -> list[dict[str, Any]]:
+    """Worker side: grades as plain dicts (pickled in a fraction of a Grade's time)."""
+    return [_grade(wire, text_only).model_dump() for wire in chunk]
+
+
+def grade_chunk_json(chunk: list[Wire], text_only: bool) -> list[str]:
+    """Worker side: grades as the JSON lines `curate grade` prints."""
+    return [grade_json(_grade(wire, text_only)) for wire in chunk]
+
+
+def grade_json(grade: Grade) -> str:
+    """One grade as a JSON line's text (no newline), the same in one process or many."""
+    return json.dumps(grade.model_dump(mode="json"), ensure_ascii=False)
+
+
+def grades_from_dicts(dicts: Iterable[dict[str, Any]]) -> Iterator[Grade]:
+    """Parent side: Grade models again (validated, ~10 µs each)."""
+    return map(Grade.model_validate, dicts)
+
+
+def dict_worker(text_only: bool) -> Callable[[list[Wire]], list[dict[str, Any]]]:
+    return partial(grade_chunk_dicts, text_only=text_only)
+
+
+def json_worker(text_only: bool) -> Callable[[list[Wire]], list[str]]:
+    return partial(grade_chunk_json, text_only=text_only)
+
+
+def _grade(wire: Wire, text_only: bool) -> Grade:
+    from pipeline.grading.grade import grade_record  # grade.py imports this module
+
+    return grade_record(from_wire(wire), text_only=text_only)
+
+
+def _start_method() -> BaseContext | None:
+    """Forkserver where available: forking the caller itself is unsafe once it runs threads (flows do)."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver") if "forkserver" in methods else None
