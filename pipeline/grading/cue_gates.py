@@ -15,6 +15,7 @@ from re import _parser  # type: ignore[attr-defined]  # the stdlib's pattern par
 from typing import Any
 
 MIN_LITERAL = 3  # shorter literals ("a", "we") occur in nearly every abstract: no use as a gate
+MAX_VARIANTS = 8  # spellings one literal run may expand to before it ends
 
 Literals = frozenset[str]
 
@@ -31,22 +32,58 @@ def minimal(literals: Iterable[str]) -> tuple[str, ...]:
 
 
 def _sequence(items: Any) -> Literals | None:
-    """The best required literal set of a sequence: its literal runs, required groups and branches."""
+    """The best required literal set of a sequence: its literal runs, required groups and branches.
+
+    A run continues through small fixed choices (`-?`, `[sz]`, `(a|an) `), spelled out as variants:
+    `meta-?analys[ie]s` gates on its four spellings, not on "analys", which nearly every abstract has.
+    """
     candidates: list[Literals] = []
-    run: list[str] = []
+    run: set[str] = {""}  # the spellings of the literal run so far
     for op, av in items:
-        if op is c.LITERAL:
-            run.append(chr(av))
+        choices = _choices(op, av)
+        if choices is not None and len(run) * len(choices) <= MAX_VARIANTS:
+            run = {r + c for r in run for c in choices}
             continue
-        if run:  # anything else ends a run: only adjacent literal characters form one string
-            candidates.append(frozenset({"".join(run)}))
-            run = []
-        if (found := _item(op, av)) is not None:
+        if run != {""}:  # anything else ends a run
+            candidates.append(frozenset(run))
+        run = set(choices) if choices is not None and len(choices) <= MAX_VARIANTS else {""}
+        if choices is None and (found := _item(op, av)) is not None:
             candidates.append(found)
-    if run:
-        candidates.append(frozenset({"".join(run)}))
+    if run != {""}:
+        candidates.append(frozenset(run))
     usable = [s for s in candidates if min(map(len, s)) >= MIN_LITERAL]
     return max(usable, key=_quality) if usable else None
+
+
+def _choices(op: Any, av: Any) -> set[str] | None:
+    """Every string this item can match, when there are few and each is fixed; else None."""
+    if op is c.LITERAL:
+        return {chr(av)}
+    if op is c.IN and all(kind is c.LITERAL for kind, _ in av) and len(av) <= MAX_VARIANTS:
+        return {chr(ch) for _, ch in av}  # a small class of plain characters: [sz], [ie]
+    if op is c.SUBPATTERN:
+        return _fixed(av[-1])
+    if op is c.BRANCH:
+        options = [_fixed(alternative) for alternative in av[1]]
+        if any(o is None for o in options):
+            return None
+        found = set().union(*(o for o in options if o is not None))
+        return found if len(found) <= MAX_VARIANTS else None
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] == 0 and av[1] == 1:
+        inner = _fixed(av[2])
+        return None if inner is None else {"", *inner}
+    return None
+
+
+def _fixed(items: Any) -> set[str] | None:
+    """The strings a sequence of fixed choices can match (at most MAX_VARIANTS), else None."""
+    out = {""}
+    for op, av in items:
+        choices = _choices(op, av)
+        if choices is None or len(out) * len(choices) > MAX_VARIANTS:
+            return None
+        out = {o + ch for o in out for ch in choices}
+    return out
 
 
 def _item(op: Any, av: Any) -> Literals | None:
