@@ -16,6 +16,14 @@ from collections.abc import Sequence
 class CurateError(Exception):
     exit_code = 1
 
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        """Rebuild from the constructor's own arguments: errors cross process boundaries (grading
+        workers, Dask), and pickle's default would call __init__ with the message alone."""
+        return type(self), self._init_args()
+
+    def _init_args(self) -> tuple[object, ...]:
+        return tuple(self.args)
+
 
 class InputError(CurateError):
     exit_code = 2
@@ -26,11 +34,17 @@ class DocumentError(InputError):
         self.path, self.reason = path, reason
         super().__init__(f"{path}: {reason}")
 
+    def _init_args(self) -> tuple[object, ...]:
+        return self.path, self.reason
+
 
 class ConfigError(InputError):
     def __init__(self, setting: str, reason: str) -> None:
         self.setting, self.reason = setting, reason
         super().__init__(f"setting {setting}: {reason}")
+
+    def _init_args(self) -> tuple[object, ...]:
+        return self.setting, self.reason
 
 
 class ParseError(CurateError):
@@ -39,6 +53,9 @@ class ParseError(CurateError):
         where = f"{source} ({field})" if field else source
         super().__init__(f"cannot parse {where}" + (f": {self.snippet}" if self.snippet else ""))
 
+    def _init_args(self) -> tuple[object, ...]:
+        return self.source, self.field, self.snippet
+
 
 class FetchError(CurateError):
     def __init__(self, ids: Sequence[str], status: int | None, detail: str) -> None:
@@ -46,3 +63,6 @@ class FetchError(CurateError):
         shown = ", ".join(self.ids[:5]) + (f" (+{len(self.ids) - 5} more)" if len(self.ids) > 5 else "")
         code = f"HTTP {status}" if status else "no response"
         super().__init__(f"fetch failed for {shown or 'request'}: {code}: {self.detail}")
+
+    def _init_args(self) -> tuple[object, ...]:
+        return self.ids, self.status, self.detail

@@ -38,6 +38,9 @@ class RunLockedError(InputError):
             "released by the system, so this one is alive)"
         )
 
+    def _init_args(self) -> tuple[object, ...]:
+        return self.path, self.pid
+
 
 @contextlib.contextmanager
 def run_lock(path: Path) -> Iterator[None]:

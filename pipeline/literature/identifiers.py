@@ -52,6 +52,9 @@ class IdentifierError(InputError):
         self.text, self.reason = text, reason
         super().__init__(f"{reason}: {text[:200]!r}")
 
+    def _init_args(self) -> tuple[object, ...]:
+        return self.text, self.reason
+
 
 class Identifier(BaseModel):
     """One identifier: its kind, the normalised value, and the input it was read from."""

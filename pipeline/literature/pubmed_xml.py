@@ -87,6 +87,9 @@ class TruncatedXML(ParseError):
     def __init__(self, source: str, snippet: str = "") -> None:
         super().__init__(source, "truncated", snippet)
 
+    def _init_args(self) -> tuple[object, ...]:
+        return self.source, self.snippet
+
 
 class _RootFound(Exception):
     """Raised by the guard parser at the first element: the prolog is over."""
