@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pipeline.errors import InputError
 from pipeline.grading import grade_lines
+from pipeline.grading.parallel import grade_jsonl
 from pipeline.models import DeletedCitation, Record
 
 log = logging.getLogger("curate")
@@ -25,14 +26,30 @@ def grade_command(ids: list[str], input: Path | None, text_only: bool, workers: 
     """
     if ids and input is not None:
         raise InputError("give record IDs or --input FILE, not both")
-    records = _file_records(input) if input is not None else _stored_records(ids)
+    if input is not None and workers > 1 and _is_jsonl(input):
+        lines = grade_jsonl(_numbered_lines(input), str(input), text_only=text_only, workers=workers)
+    else:
+        records = _file_records(input) if input is not None else _stored_records(ids)
+        lines = grade_lines(records, text_only=text_only, workers=workers)
     out = sys.stdout
     count = 0
-    for line in grade_lines(records, text_only=text_only, workers=workers):
+    for line in lines:
         out.write(line + "\n")
         count += 1
     out.flush()
     log.info("graded %d record(s)%s", count, " (text only)" if text_only else "")
+
+
+def _is_jsonl(path: Path) -> bool:
+    return path.is_file() and not path.name.endswith((".xml", ".xml.gz"))
+
+
+def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """The file's non-blank lines with their numbers, for workers to parse (same rules as one process)."""
+    with path.open(encoding="utf-8") as stream:
+        for number, line in enumerate(stream, 1):
+            if line.strip():
+                yield number, line
 
 
 def _file_records(path: Path) -> Iterator[Record]:

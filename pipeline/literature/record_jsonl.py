@@ -31,10 +31,11 @@ def iter_jsonl_records(stream: TextIO, origin: str) -> Iterator[Record]:
     """Records from JSON Lines in either format; blank lines skipped; ParseError names origin and line."""
     for number, line in enumerate(stream, 1):
         if line.strip():
-            yield _read_line(line, origin, number)
+            yield read_jsonl_line(line, origin, number)
 
 
-def _read_line(line: str, origin: str, number: int) -> Record:
+def read_jsonl_line(line: str, origin: str, number: int) -> Record:
+    """One line of either format as a Record; ParseError names origin and line number."""
     try:
         obj = json.loads(line)
         if not isinstance(obj, dict):

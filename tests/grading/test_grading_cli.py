@@ -85,3 +85,22 @@ def test_workers_print_what_one_process_prints(capsys):
     assert code == 0, err
     assert pooled == single
     assert len(pooled.splitlines()) == 38
+
+
+def test_workers_stop_at_a_bad_line_after_printing_the_lines_before_it(tmp_path, capsys):
+    lines = (DATA / "vitamin-k2-records.jsonl").read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "records.jsonl"
+    bad.write_text("\n".join([*lines[:29], '{"title": ', *lines[29:]]) + "\n", encoding="utf-8")
+    single = run_cli_text(["grade", "--input", str(bad)], capsys)
+    pooled = run_cli_text(["grade", "--input", str(bad), "--workers", "2"], capsys)
+    assert pooled == single
+    code, out, err = pooled
+    assert code == 1 and len(out.splitlines()) == 29
+    assert f"cannot parse {bad} (line 30)" in err and "internal error" not in err
+
+
+def test_workers_grade_pubmed_xml_like_one_process(capsys):
+    source = DATA / "pmparser_pubmed25n1275.xml.gz"  # 30 articles
+    single = run_cli_text(["grade", "--input", str(source), "--text-only"], capsys)
+    pooled = run_cli_text(["grade", "--input", str(source), "--text-only", "--workers", "2"], capsys)
+    assert single[0] == 0 and pooled == single and single[1].count("\n") == 30
