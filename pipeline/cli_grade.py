@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline.errors import InputError
 from pipeline.grading import grade_lines
-from pipeline.grading.parallel import grade_jsonl
+from pipeline.grading.parallel import grade_jsonl, grade_stored
 from pipeline.models import DeletedCitation, Record
 
 log = logging.getLogger("curate")
@@ -28,6 +28,8 @@ def grade_command(ids: list[str], input: Path | None, text_only: bool, workers: 
         raise InputError("give record IDs or --input FILE, not both")
     if input is not None and workers > 1 and _is_jsonl(input):
         lines = grade_jsonl(_numbered_lines(input), str(input), text_only=text_only, workers=workers)
+    elif input is None and not ids and workers > 1:
+        lines = grade_stored(_stored_json(), text_only=text_only, workers=workers)
     else:
         records = _file_records(input) if input is not None else _stored_records(ids)
         lines = grade_lines(records, text_only=text_only, workers=workers)
@@ -75,6 +77,15 @@ def _xml_records(path: Path) -> Iterator[Record]:
                 log.warning("%s: skipping a DeleteCitation for %s", path, ", ".join(item.pmids))
             else:
                 yield item
+
+
+def _stored_json() -> Iterator[tuple[str, str]]:
+    """(record_id, stored JSON) of every stored record, for workers to parse."""
+    from pipeline.settings import Settings
+    from pipeline.wiring import open_store
+
+    with open_store(Settings()) as store:
+        yield from store.iter_record_json()
 
 
 def _stored_records(ids: list[str]) -> Iterator[Record]:

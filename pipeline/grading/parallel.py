@@ -6,7 +6,7 @@ handing out work: it is one process feeding all the others. Pickled whole, a Rec
 two cores, to make two workers slower than one process. So records travel as tuples of just the fields
 grading reads (`RECORD_FIELDS`, checked against the grading code by a test) and grades come back as plain
 dicts, or as finished JSON lines when the caller only prints them (`curate grade --workers`). Record JSON
-Lines go out as the raw lines: the workers parse them too.
+Lines and stored records go out as their JSON text: the workers parse them too.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from pipeline.errors import CurateError
 from pipeline.grading.models import Grade
-from pipeline.literature.record_jsonl import read_jsonl_line
+from pipeline.literature.record_jsonl import read_jsonl_line, stored_record
 from pipeline.models import Record
 
 T = TypeVar("T")
@@ -150,6 +150,28 @@ def grade_jsonl_chunk(chunk: list[tuple[int, str]], origin: str, text_only: bool
     for number, line in chunk:
         try:
             record = read_jsonl_line(line, origin, number)
+        except CurateError as error:
+            out.append(ChunkFailure(error))
+            break
+        out.append(grade_json(_grade_record(record, text_only)))
+    return out
+
+
+def grade_stored(
+    rows: Iterable[tuple[str, str]], *, text_only: bool, workers: int, chunk_size: int = 500
+) -> Iterator[str]:
+    """JSON lines of grades for stored records as (record_id, stored JSON), parsed by the workers
+    (~120 µs a record, which would otherwise cap the pool at the parent's ~8,000 records/s)."""
+    work = partial(grade_stored_chunk, text_only=text_only)
+    return grade_in_pool(rows, work, workers, chunk_size, encode=_same)
+
+
+def grade_stored_chunk(chunk: list[tuple[str, str]], text_only: bool) -> list[str | ChunkFailure]:
+    """Worker side: parse, grade and serialise each stored record; stop at one that no longer reads."""
+    out: list[str | ChunkFailure] = []
+    for record_id, text in chunk:
+        try:
+            record = stored_record(record_id, text)
         except CurateError as error:
             out.append(ChunkFailure(error))
             break

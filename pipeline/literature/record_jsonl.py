@@ -45,6 +45,15 @@ def read_jsonl_line(line: str, origin: str, number: int) -> Record:
         raise ParseError(origin, f"line {number}", f"{_reason(e)}: {line.strip()}") from e
 
 
+def stored_record(record_id: str, text: str) -> Record:
+    """A record as the store keeps it (a full Record dump); ParseError names the record when the stored
+    JSON no longer validates (a store written by another version, a hand-edited row)."""
+    try:
+        return Record.model_validate_json(text)
+    except ValueError as e:  # ValidationError, including malformed JSON
+        raise ParseError("record store", record_id, _reason(e)) from e
+
+
 def record_from_snapshot(obj: dict[str, Any]) -> Record:
     """One snapshot object as a Record (source="snapshot"), keyed by its PMID, else DOI, else PMCID."""
     try:

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select,
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from pipeline.errors import ConfigError, CurateError
+from pipeline.literature.record_jsonl import stored_record
 from pipeline.literature.store_fts import IndexKind, SearchMode, TextIndex, chunks, make_index, text_doc
 from pipeline.literature.store_merge import Keyed, key_for, keyed, merge_records, plan_batch
 from pipeline.literature.store_schema import (
@@ -345,7 +346,7 @@ class RecordStore:
             holders = self._holders(conn, list(asked.values()))
             parsed = {r.record_id: r.parsed for r in self._rows(conn, set(holders.values()))}
             found = {k: holders.get(a) for k, a in asked.items()}
-            return {k: Record.model_validate_json(parsed[rid]) for k, rid in found.items() if rid in parsed}
+            return {k: stored_record(rid, parsed[rid]) for k, rid in found.items() if rid in parsed}
 
         return self._run(work)
 
@@ -385,13 +386,19 @@ class RecordStore:
 
     def iter_records(self, page: int = 500) -> Iterator[Record]:
         """Every record in record_id order, read page by page so no transaction stays open between pages."""
+        for record_id, text in self.iter_record_json(page):
+            yield stored_record(record_id, text)
+
+    def iter_record_json(self, page: int = 500) -> Iterator[tuple[str, str]]:
+        """(record_id, stored JSON) of every record in record_id order, for readers that parse it
+        elsewhere (grading workers: parsing costs ~120 µs a record)."""
         last = ""
         while True:
             stmt = select(records.c.record_id, records.c.parsed).where(records.c.record_id > last)
             rows = self._run(
                 lambda conn, s=stmt: list(conn.execute(s.order_by(records.c.record_id).limit(page)))
             )
-            yield from (Record.model_validate_json(r.parsed) for r in rows)
+            yield from ((r.record_id, r.parsed) for r in rows)
             if len(rows) < page:
                 return
             last = rows[-1].record_id

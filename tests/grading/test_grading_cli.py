@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,29 @@ def test_workers_grade_pubmed_xml_like_one_process(capsys):
     single = run_cli_text(["grade", "--input", str(source), "--text-only"], capsys)
     pooled = run_cli_text(["grade", "--input", str(source), "--text-only", "--workers", "2"], capsys)
     assert single[0] == 0 and pooled == single and single[1].count("\n") == 30
+
+
+def test_workers_grade_the_whole_store_like_one_process(capsys, tmp_path, monkeypatch, real_records):
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    monkeypatch.setenv("CURATE_STORE_URL", url)
+    with RecordStore(url) as store:
+        store.upsert_many(list(real_records.values())[:40])
+    single = run_cli_text(["grade"], capsys)
+    pooled = run_cli_text(["grade", "--workers", "2"], capsys)
+    assert single[0] == 0 and pooled == single and single[1].count("\n") == 40
+
+
+def test_a_stored_record_that_no_longer_reads_is_named(capsys, tmp_path, monkeypatch, real_records):
+    path = tmp_path / "store.sqlite"
+    monkeypatch.setenv("CURATE_STORE_URL", f"sqlite:///{path}")
+    with RecordStore(f"sqlite:///{path}") as store:
+        store.upsert_many(list(real_records.values())[:12])
+        broken = sorted(r.record_id for r in store.iter_records())[7]
+    with sqlite3.connect(path) as db:  # a row written by another version, or edited by hand
+        db.execute("UPDATE records SET parsed = ? WHERE record_id = ?", ('{"title": 5}', broken))
+    single = run_cli_text(["grade"], capsys)
+    pooled = run_cli_text(["grade", "--workers", "2"], capsys)
+    assert pooled == single
+    code, out, err = single
+    assert code == 1 and out.count("\n") == 7  # the records before it are graded first
+    assert f"cannot parse record store ({broken})" in err and "internal error" not in err
