@@ -175,15 +175,15 @@ def boundary_body(pattern: str) -> str | None:
     of the text. Searching for the body (which has a literal prefix) and checking the boundary by hand at
     each candidate start finds the same leftmost match (text.py), several times faster.
     """
-    branches = _top_level_branches(pattern)
+    branches = top_level_branches(pattern)
     if not all(b.startswith("\\b") and len(b) > 2 for b in branches):
         return None
     bodies = [b[2:] for b in branches]
     return bodies[0] if len(bodies) == 1 else "(?:" + "|".join(bodies) + ")"
 
 
-def _top_level_branches(pattern: str) -> list[str]:
-    """Split on `|` outside groups and character classes (escapes respected)."""
+def top_level_branches(pattern: str) -> list[str]:
+    """The pattern's top-level alternatives: split on `|` outside groups and classes (escapes respected)."""
     out, start, depth, in_class, i = [], 0, 0, False, 0
     while i < len(pattern):
         ch = pattern[i]

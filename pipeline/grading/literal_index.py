@@ -32,6 +32,8 @@ def vocabulary_literals() -> tuple[str, ...]:
         found.update(group.gate)
         for cue in group.cues:
             found.update(cue.gate)
+            for branch in cue.branches:  # text.py checks each branch's own gate against the index
+                found.update(branch.gate)
     for names in species_words().values():
         found.update(names)
     found.update(known_cell_lines())

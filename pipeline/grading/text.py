@@ -167,6 +167,8 @@ def _search(group: str, text: RecordText, where: str | None) -> list[Hit]:
 
 def _match(cue: Cue, text: RecordText, name: str) -> re.Match[str] | None:
     """The cue's first match in one field, searching only where its gate literals occur."""
+    if cue.branches:
+        return _leftmost(cue.branches, text, name)
     value = text.lowered[name]
     span = text.literals.span(name, cue.gate) if cue.gate else (0, len(value))
     if span is None or not value:
@@ -179,6 +181,20 @@ def _match(cue: Cue, text: RecordText, name: str) -> re.Match[str] | None:
     while end < len(value) and _is_word(value[end]):
         end += 1  # never cut a word: `\b` at the window's end must read as it does in the whole text
     return _find(cue, value, start, end)
+
+
+def _leftmost(branches: tuple[Cue, ...], text: RecordText, name: str) -> re.Match[str] | None:
+    """What the alternation of these branches finds: the leftmost branch match, the earlier branch on a
+    tie (an alternation tries its branches in order at each position). Branches whose literals are absent
+    are skipped, so a common word in one branch no longer widens the search for all the others."""
+    found, best = text.literals.found, None
+    for branch in branches:
+        if found.isdisjoint(branch.gate_set):
+            continue
+        m = _match(branch, text, name)
+        if m is not None and (best is None or m.start() < best.start()):
+            best = m
+    return best
 
 
 def _find(cue: Cue, value: str, start: int, end: int) -> re.Match[str] | None:

@@ -10,7 +10,13 @@ from typing import Any
 
 import yaml
 
-from pipeline.grading.cue_gates import boundary_body, minimal, required_literals, stays_in_sentence
+from pipeline.grading.cue_gates import (
+    boundary_body,
+    minimal,
+    required_literals,
+    stays_in_sentence,
+    top_level_branches,
+)
 
 # libyaml's parser when installed (it is, with PyYAML wheels): the vocabularies load ~10× faster.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -41,6 +47,8 @@ class Cue:
     from the pattern (cue_gates.py): when none of its literals occurs in the text, the pattern cannot match
     and is skipped. `in_sentence`: no match can cross a full stop, so only the sentences holding the gate
     literals need searching. `body`: the pattern without its leading `\b`, searched faster (text.py).
+    `branches`: a pattern that is an alternation of gated branches (`\bin vivo\b|…|\brats?\b`) as one
+    cue per branch, so each is searched only where its own literals occur (text.py takes the leftmost).
     """
 
     group: str
@@ -49,6 +57,7 @@ class Cue:
     gate: tuple[str, ...] = ()
     in_sentence: bool = False
     body: re.Pattern[str] | None = None  # the pattern without its leading `\b` (cue_gates.boundary_body)
+    branches: tuple[Cue, ...] = ()
 
     @cached_property
     def gate_set(self) -> frozenset[str]:
@@ -108,13 +117,23 @@ def text_cues() -> dict[str, CueGroup]:
     out: dict[str, CueGroup] = {}
     for group, places in _load("text_cues.yaml").items():
         words = tuple(sorted(places.pop("words", ())))
-        cues = [
-            Cue(group, where, re.compile(p), required_literals(p), stays_in_sentence(p), _body(p))
-            for where, ps in places.items()
-            for p in ps
-        ]
+        cues = [_cue(group, where, p) for where, ps in places.items() for p in ps]
         out[group] = CueGroup(cues, words)
     return out
+
+
+def _cue(group: str, where: str, pattern: str, split: bool = True) -> Cue:
+    branches = top_level_branches(pattern) if split else []
+    gated = len(branches) > 1 and all(required_literals(b) for b in branches)
+    return Cue(
+        group,
+        where,
+        re.compile(pattern),
+        required_literals(pattern),
+        stays_in_sentence(pattern),
+        _body(pattern),
+        tuple(_cue(group, where, b, split=False) for b in branches) if gated else (),
+    )
 
 
 def _body(pattern: str) -> re.Pattern[str] | None:

@@ -75,3 +75,24 @@ def test_gated_windowed_search_finds_exactly_what_a_full_search_finds(tokens: li
             assert (full and full.span()) == (fast and fast.span()), cue.pattern.pattern
         if full and cue.gate:
             assert any(lit in full.group(0) for lit in cue.gate), cue.pattern.pattern
+
+
+SPLIT = [cue for cue in CUES if cue.branches]
+
+
+def test_alternations_of_gated_branches_are_split():
+    animal = next(c for c in SPLIT if r"\brats?\b" in c.pattern.pattern)
+    assert [b.gate for b in animal.branches][-2:] == [("rat",), ("rodent",)]
+    assert len(SPLIT) >= 25 and all(len(c.branches) >= 2 for c in SPLIT)
+
+
+@pytest.mark.parametrize("cue", SPLIT, ids=lambda c: c.pattern.pattern[:40])
+def test_split_search_is_the_leftmost_branch_as_the_alternation_finds_it(cue):
+    """Every ordered pair of branch literals, glued in several ways: same span as the whole pattern."""
+    words = [branch.gate[0].strip() for branch in cue.branches]
+    for first in words:
+        for second in words:
+            for text in (f"{first} {second} 12", f"{second}, {first}. {first}3", f"x{first} {second}s"):
+                full = cue.pattern.search(text)
+                fast = _match(cue, RecordText(title=text, abstract=text), "abstract")
+                assert (full and full.span()) == (fast and fast.span()), text
