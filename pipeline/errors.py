@@ -18,7 +18,8 @@ class CurateError(Exception):
 
     def __reduce__(self) -> tuple[type, tuple[object, ...]]:
         """Rebuild from the constructor's own arguments: errors cross process boundaries (grading
-        workers, Dask), and pickle's default would call __init__ with the message alone."""
+        workers, Dask), and pickle's default would call __init__ with the message alone. The cause chain
+        stays behind: `curate -v` shows it only for errors raised in the CLI's own process."""
         return type(self), self._init_args()
 
     def _init_args(self) -> tuple[object, ...]:

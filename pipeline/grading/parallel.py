@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -22,7 +23,6 @@ from itertools import islice
 from multiprocessing.context import BaseContext
 from typing import Any, TypeVar
 
-from pipeline.errors import CurateError
 from pipeline.grading.models import Grade
 from pipeline.literature.record_jsonl import read_jsonl_line, stored_record
 from pipeline.models import Record
@@ -91,16 +91,20 @@ def grade_in_pool(
     with ProcessPoolExecutor(max_workers=workers, mp_context=_start_method()) as pool:
         pending: deque[Future[list[T | ChunkFailure]]] = deque()
         stream = iter(items)
-        while True:
-            chunk, failure = _read_chunk(stream, chunk_size, encode)
-            if chunk:
-                pending.append(pool.submit(work, chunk))
-            if failure is not None or not chunk:
-                break
-            if len(pending) >= 2 * workers:
+        try:
+            while True:
+                chunk, failure = _read_chunk(stream, chunk_size, encode)
+                if chunk:
+                    pending.append(pool.submit(work, chunk))
+                if failure is not None or not chunk:
+                    break
+                if len(pending) >= 2 * workers:
+                    yield from _unwrap(pending.popleft().result())
+            while pending:
                 yield from _unwrap(pending.popleft().result())
-        while pending:
-            yield from _unwrap(pending.popleft().result())
+        except BaseException:  # the consumer stopped early, or a chunk failed: drop the queued chunks
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     if failure is not None:
         raise failure
 
@@ -146,15 +150,9 @@ def grade_jsonl(
 
 def grade_jsonl_chunk(chunk: list[tuple[int, str]], origin: str, text_only: bool) -> list[str | ChunkFailure]:
     """Worker side: parse, grade and serialise each line; stop at the first line that is not a record."""
-    out: list[str | ChunkFailure] = []
-    for number, line in chunk:
-        try:
-            record = read_jsonl_line(line, origin, number)
-        except CurateError as error:
-            out.append(ChunkFailure(error))
-            break
-        out.append(grade_json(_grade_record(record, text_only)))
-    return out
+    return _each(
+        chunk, lambda item: grade_json(_grade_record(read_jsonl_line(item[1], origin, item[0]), text_only))
+    )
 
 
 def grade_stored(
@@ -168,29 +166,43 @@ def grade_stored(
 
 def grade_stored_chunk(chunk: list[tuple[str, str]], text_only: bool) -> list[str | ChunkFailure]:
     """Worker side: parse, grade and serialise each stored record; stop at one that no longer reads."""
-    out: list[str | ChunkFailure] = []
-    for record_id, text in chunk:
-        try:
-            record = stored_record(record_id, text)
-        except CurateError as error:
-            out.append(ChunkFailure(error))
-            break
-        out.append(grade_json(_grade_record(record, text_only)))
-    return out
+    return _each(chunk, lambda item: grade_json(_grade_record(stored_record(*item), text_only)))
 
 
 def _same(item: T) -> T:
     return item
 
 
-def grade_chunk_dicts(chunk: list[Wire], text_only: bool) -> list[dict[str, Any]]:
+def grade_chunk_dicts(chunk: list[Wire], text_only: bool) -> list[dict[str, Any] | ChunkFailure]:
     """Worker side: grades as plain dicts (pickled in a fraction of a Grade's time)."""
-    return [_grade(wire, text_only).model_dump() for wire in chunk]
+    return _each(chunk, lambda wire: _grade(wire, text_only).model_dump())
 
 
-def grade_chunk_json(chunk: list[Wire], text_only: bool) -> list[str]:
+def grade_chunk_json(chunk: list[Wire], text_only: bool) -> list[str | ChunkFailure]:
     """Worker side: grades as the JSON lines `curate grade` prints."""
-    return [grade_json(_grade(wire, text_only)) for wire in chunk]
+    return _each(chunk, lambda wire: grade_json(_grade(wire, text_only)))
+
+
+def _each(chunk: list[Any], work: Callable[[Any], T]) -> list[T | ChunkFailure]:
+    """`work` on each item until one fails: the results before it, then the failure in its place, so the
+    parent yields exactly what one process would have before raising (not one exception for the chunk)."""
+    out: list[T | ChunkFailure] = []
+    for item in chunk:
+        try:
+            out.append(work(item))
+        except Exception as error:
+            out.append(ChunkFailure(_picklable(error)))
+            break
+    return out
+
+
+def _picklable(error: Exception) -> Exception:
+    """The error itself when it survives pickling (ours do: errors.py), else a stand-in with its text."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        return RuntimeError(f"{type(error).__name__} in a grading worker: {error}")
+    return error
 
 
 def grade_json(grade: Grade) -> str:

@@ -13,6 +13,7 @@ from pipeline import grading
 from pipeline.errors import InputError
 from pipeline.grading import grade_lines, grade_record, grade_records
 from pipeline.grading.parallel import RECORD_FIELDS, from_wire, to_wire
+from pipeline.models import Record
 
 
 def test_workers_give_the_same_grades_in_order(real_records):
@@ -67,3 +68,15 @@ def test_a_failing_input_still_yields_the_records_before_it(real_records):
         for grade in grade_records(then_fail(), workers=2, chunk_size=10):
             seen.append(grade.record_id)
     assert seen == [r.record_id for r in records]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_record_that_fails_to_grade_comes_after_the_grades_before_it(real_records, workers):
+    """Not only input errors: whatever stops a worker mid-chunk, the grades before it are not lost."""
+    records = list(real_records.values())[:9]
+    broken = Record.model_construct(record_id="pmid:999", title=5)  # not a valid Record: cannot be graded
+    seen = []
+    with pytest.raises(Exception):  # noqa: B017 -- the type differs by path; the order is the point
+        for grade in grade_records([*records[:5], broken, *records[5:]], workers=workers, chunk_size=20):
+            seen.append(grade.record_id)
+    assert seen == [r.record_id for r in records[:5]]
