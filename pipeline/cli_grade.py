@@ -14,6 +14,7 @@ from pathlib import Path
 from pipeline.errors import InputError
 from pipeline.grading import grade_lines
 from pipeline.grading.parallel import grade_jsonl, grade_stored
+from pipeline.literature.record_jsonl import utf8_lines
 from pipeline.models import DeletedCitation, Record
 
 log = logging.getLogger("curate")
@@ -48,8 +49,8 @@ def _is_jsonl(path: Path) -> bool:
 
 def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
     """The file's non-blank lines with their numbers, for workers to parse (same rules as one process)."""
-    with path.open(encoding="utf-8") as stream:
-        for number, line in enumerate(stream, 1):
+    with path.open("rb") as stream:
+        for number, line in enumerate(utf8_lines(stream, str(path)), 1):
             if line.strip():
                 yield number, line
 
@@ -63,8 +64,8 @@ def _file_records(path: Path) -> Iterator[Record]:
         return
     from pipeline.literature.record_jsonl import iter_jsonl_records
 
-    with path.open(encoding="utf-8") as stream:
-        yield from iter_jsonl_records(stream, str(path))
+    with path.open("rb") as stream:
+        yield from iter_jsonl_records(utf8_lines(stream, str(path)), str(path))
 
 
 def _xml_records(path: Path) -> Iterator[Record]:

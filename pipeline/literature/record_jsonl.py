@@ -8,8 +8,8 @@ source_url, any of them null. Export lines are full Record dumps, recognised by 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any, TextIO
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 
@@ -20,6 +20,16 @@ from pipeline.models import Author, Journal, MeshHeading, MeshQualifier, PubDate
 _ET_AL = {"", "et al", "et al.", "et. al."}  # not names: empty, or the close of a cut list
 
 
+def utf8_lines(stream: BinaryIO, origin: str) -> Iterator[str]:
+    """The lines of a byte stream decoded one at a time, so a bad byte is reported at its line and every
+    line before it is still read (a text stream decodes 8 KB blocks and fails before their first line)."""
+    for number, raw in enumerate(stream, 1):
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ParseError(origin, f"line {number}", f"not UTF-8 (byte {e.start + 1} of the line)") from e
+
+
 def record_to_jsonl(record: Record) -> str:
     """One export line (no trailing newline): the full Record, read back by iter_jsonl_records."""
     line = record.model_dump_json()
@@ -27,7 +37,7 @@ def record_to_jsonl(record: Record) -> str:
     return line.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def iter_jsonl_records(stream: TextIO, origin: str) -> Iterator[Record]:
+def iter_jsonl_records(stream: Iterable[str], origin: str) -> Iterator[Record]:
     """Records from JSON Lines in either format; blank lines skipped; ParseError names origin and line."""
     for number, line in enumerate(stream, 1):
         if line.strip():
@@ -43,6 +53,8 @@ def read_jsonl_line(line: str, origin: str, number: int) -> Record:
         return Record.model_validate(obj) if "record_id" in obj else record_from_snapshot(obj)
     except (ValueError, InputError, ParseError) as e:  # JSONDecodeError, ValidationError are ValueErrors
         raise ParseError(origin, f"line {number}", f"{_reason(e)}: {line.strip()}") from e
+    except RecursionError as e:  # json.loads on "[[[[…" thousands deep
+        raise ParseError(origin, f"line {number}", f"nested too deeply: {line.strip()[:80]}") from e
 
 
 def stored_record(record_id: str, text: str) -> Record:

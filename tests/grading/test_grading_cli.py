@@ -131,3 +131,22 @@ def test_a_stored_record_that_no_longer_reads_is_named(capsys, tmp_path, monkeyp
     code, out, err = single
     assert code == 1 and out.count("\n") == 7  # the records before it are graded first
     assert f"cannot parse record store ({broken})" in err and "internal error" not in err
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "says"),
+    [
+        (b"[" * 100_000, "nested too deeply"),  # json.loads raises RecursionError, not ValueError
+        (b'{"title": "caf\xe9"}', "not UTF-8 (byte 15 of the line)"),  # Latin-1 among UTF-8 lines
+    ],
+)
+def test_a_hostile_line_is_named_after_the_lines_before_it(tmp_path, capsys, bad_line, says):
+    lines = (DATA / "vitamin-k2-records.jsonl").read_bytes().splitlines()
+    path = tmp_path / "records.jsonl"
+    path.write_bytes(b"\n".join([*lines[:10], bad_line, *lines[10:]]) + b"\n")
+    single = run_cli_text(["grade", "--input", str(path)], capsys)
+    pooled = run_cli_text(["grade", "--input", str(path), "--workers", "2"], capsys)
+    assert pooled == single
+    code, out, err = single
+    assert code == 1 and out.count("\n") == 10
+    assert f"cannot parse {path} (line 11): {says}" in err and "internal error" not in err
