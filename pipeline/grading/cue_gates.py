@@ -16,12 +16,20 @@ from typing import Any
 
 MIN_LITERAL = 3  # shorter literals ("a", "we") occur in nearly every abstract: no use as a gate
 MAX_VARIANTS = 8  # spellings one literal run may expand to before it ends
+_INLINE_IGNORECASE = re.compile(r"\(\?[aLmsux]*i")  # (?i) or (?i:…) anywhere, with other flags
+_NEWLINE = ord("\n")
 
 Literals = frozenset[str]
 
 
 def required_literals(pattern: str) -> tuple[str, ...]:
-    """Literals one of which occurs in every match of `pattern`; () when the pattern has no usable gate."""
+    """Literals one of which occurs in every match of `pattern`; () when the pattern has no usable gate.
+
+    Case-insensitive patterns get none: Unicode case folding lets "ſtudy" match `(?i)study`, which no
+    substring test on the literal would see (cue patterns are lower-case, run on lower-cased text).
+    """
+    if re.compile(pattern).flags & re.IGNORECASE or _INLINE_IGNORECASE.search(pattern):
+        return ()
     return minimal(_sequence(_parser.parse(pattern)) or frozenset())
 
 
@@ -57,9 +65,9 @@ def _sequence(items: Any) -> Literals | None:
 
 def _choices(op: Any, av: Any) -> set[str] | None:
     """Every string this item can match, when there are few and each is fixed; else None."""
-    if op is c.LITERAL:
-        return {chr(av)}
-    if op is c.IN and all(kind is c.LITERAL for kind, _ in av) and len(av) <= MAX_VARIANTS:
+    if op is c.LITERAL:  # a newline ends a run: the literal index never holds one (it would span fields)
+        return None if av == _NEWLINE else {chr(av)}
+    if op is c.IN and len(av) <= MAX_VARIANTS and all(k is c.LITERAL and ch != _NEWLINE for k, ch in av):
         return {chr(ch) for _, ch in av}  # a small class of plain characters: [sz], [ie]
     if op is c.SUBPATTERN:
         return _fixed(av[-1])

@@ -25,6 +25,9 @@ CUES = [cue for group in text_cues().values() for cue in group.cues]
         ),
         (r"\b(a|an) \d+[- ](year|month)s?[- ]old\b", (" month", " year", "-month", "-year")),  # ≤ 8 spellings
         (r"\b(association|associations? of)\b", ("association",)),  # a longer literal adds nothing
+        (r"(?i)stud(y|ies)", ()),  # case folding: "ſtudy" matches, and contains neither literal
+        (r"\bcase(?i:report)", ()),
+        (r"case[ \n]series", ("series",)),  # never a newline in a literal: the index cannot hold one
         (r"\b(we|a)\b", ()),  # no literal of three letters: no gate, the pattern always runs
     ],
 )
