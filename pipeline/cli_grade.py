@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeline.errors import InputError
 from pipeline.grading import grade_lines
 from pipeline.grading.parallel import grade_jsonl, grade_stored
-from pipeline.literature.record_jsonl import utf8_lines
+from pipeline.literature.record_jsonl import iter_jsonl_records, numbered_lines, utf8_lines
 from pipeline.models import DeletedCitation, Record
 
 log = logging.getLogger("curate")
@@ -27,7 +27,7 @@ def grade_command(ids: list[str], input: Path | None, text_only: bool, workers: 
     """
     if ids and input is not None:
         raise InputError("give record IDs or --input FILE, not both")
-    if input is not None and workers > 1 and _is_jsonl(input):
+    if input is not None and workers > 1 and input.is_file() and not _is_xml(input):
         lines = grade_jsonl(_numbered_lines(input), str(input), text_only=text_only, workers=workers)
     elif input is None and not ids and workers > 1:
         lines = grade_stored(_stored_json(), text_only=text_only, workers=workers)
@@ -43,27 +43,23 @@ def grade_command(ids: list[str], input: Path | None, text_only: bool, workers: 
     log.info("graded %d record(s)%s", count, " (text only)" if text_only else "")
 
 
-def _is_jsonl(path: Path) -> bool:
-    return path.is_file() and not path.name.endswith((".xml", ".xml.gz"))
+def _is_xml(path: Path) -> bool:
+    return path.name.endswith((".xml", ".xml.gz"))
 
 
 def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
     """The file's non-blank lines with their numbers, for workers to parse (same rules as one process)."""
     with path.open("rb") as stream:
-        for number, line in enumerate(utf8_lines(stream, str(path)), 1):
-            if line.strip():
-                yield number, line
+        yield from numbered_lines(utf8_lines(stream, str(path)))
 
 
 def _file_records(path: Path) -> Iterator[Record]:
     """Records of a PubMed XML file (.xml, .xml.gz) or a JSON Lines file (record or snapshot format)."""
     if not path.is_file():
         raise InputError(f"no such file: {path}")
-    if path.name.endswith((".xml", ".xml.gz")):
+    if _is_xml(path):
         yield from _xml_records(path)
         return
-    from pipeline.literature.record_jsonl import iter_jsonl_records
-
     with path.open("rb") as stream:
         yield from iter_jsonl_records(utf8_lines(stream, str(path)), str(path))
 

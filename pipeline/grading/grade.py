@@ -12,7 +12,14 @@ from pipeline.grading.design import classify, unknown_types
 from pipeline.grading.integrity import integrity
 from pipeline.grading.level import evidence_level
 from pipeline.grading.models import Grade, Reason
-from pipeline.grading.parallel import dict_worker, grade_in_pool, grade_json, grades_from_dicts, json_worker
+from pipeline.grading.parallel import (
+    from_wire,
+    grade_dict,
+    grade_in_pool,
+    grade_json,
+    grades_from_dicts,
+    worker,
+)
 from pipeline.grading.population import population
 from pipeline.grading.text import record_text
 from pipeline.models import Record
@@ -54,7 +61,7 @@ def grade_records(
         for record in records:
             yield grade_record(record, text_only=text_only)
         return
-    dicts = grade_in_pool(records, dict_worker(text_only), workers, chunk_size)
+    dicts = grade_in_pool(records, worker(from_wire, grade_dict, text_only), workers, chunk_size)
     yield from grades_from_dicts(dicts)
 
 
@@ -66,7 +73,7 @@ def grade_lines(
         for record in records:
             yield grade_json(grade_record(record, text_only=text_only))
         return
-    yield from grade_in_pool(records, json_worker(text_only), workers, chunk_size)
+    yield from grade_in_pool(records, worker(from_wire, grade_json, text_only), workers, chunk_size)
 
 
 def _input_warnings(record: Record, text_only: bool) -> list[Reason]:

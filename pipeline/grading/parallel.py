@@ -79,9 +79,10 @@ def grade_in_pool(
     work: Callable[[list[Any]], list[T | ChunkFailure]],
     workers: int,
     chunk_size: int,
-    encode: Callable[[Any], Any] = to_wire,
+    encode: Callable[[Any], Any] | None = to_wire,
 ) -> Iterator[T]:
-    """`work` applied to chunks of encoded items in `workers` processes; results in input order.
+    """`work` applied to chunks of items in `workers` processes (each `encode`d first, unless None, for
+    items that travel as they are); results in input order.
 
     At most two chunks per worker are in flight, so a stream is never read far ahead and memory stays flat
     however large the input. When the input fails part way (a bad line, an ID not in the store), the
@@ -111,7 +112,8 @@ def grade_in_pool(
 
 @dataclass(frozen=True)
 class ChunkFailure:
-    """A worker's stand-in for an input item it could not read: raised in the parent, in order."""
+    """A worker's stand-in for the item it failed on (unreadable, or not gradable): raised in the parent,
+    in order, after the results before it."""
 
     error: Exception
 
@@ -124,13 +126,13 @@ def _unwrap(results: list[T | ChunkFailure]) -> Iterator[T]:
 
 
 def _read_chunk(
-    stream: Iterator[Any], size: int, encode: Callable[[Any], Any]
+    stream: Iterator[Any], size: int, encode: Callable[[Any], Any] | None
 ) -> tuple[list[Any], Exception | None]:
     """Up to `size` encoded items, and the error that stopped the input early, if any."""
     chunk: list[Any] = []
     try:
         for item in islice(stream, size):
-            chunk.append(encode(item))
+            chunk.append(item if encode is None else encode(item))
     except Exception as exc:  # re-raised by the caller once the items before it are graded
         return chunk, exc
     return chunk, None
@@ -144,15 +146,8 @@ def grade_jsonl(
     Reading a record from JSON costs ~145 µs, three times what the parent spends per record otherwise:
     done in the parent it would cap a pool at ~7,000 records/s however many cores there are.
     """
-    work = partial(grade_jsonl_chunk, origin=origin, text_only=text_only)
-    return grade_in_pool(lines, work, workers, chunk_size, encode=_same)
-
-
-def grade_jsonl_chunk(chunk: list[tuple[int, str]], origin: str, text_only: bool) -> list[str | ChunkFailure]:
-    """Worker side: parse, grade and serialise each line; stop at the first line that is not a record."""
-    return _each(
-        chunk, lambda item: grade_json(_grade_record(read_jsonl_line(item[1], origin, item[0]), text_only))
-    )
+    work = worker(partial(_jsonl_record, origin=origin), grade_json, text_only)
+    return grade_in_pool(lines, work, workers, chunk_size, encode=None)
 
 
 def grade_stored(
@@ -160,27 +155,38 @@ def grade_stored(
 ) -> Iterator[str]:
     """JSON lines of grades for stored records as (record_id, stored JSON), parsed by the workers
     (~120 µs a record, which would otherwise cap the pool at the parent's ~8,000 records/s)."""
-    work = partial(grade_stored_chunk, text_only=text_only)
-    return grade_in_pool(rows, work, workers, chunk_size, encode=_same)
+    work = worker(_stored_record, grade_json, text_only)
+    return grade_in_pool(rows, work, workers, chunk_size, encode=None)
 
 
-def grade_stored_chunk(chunk: list[tuple[str, str]], text_only: bool) -> list[str | ChunkFailure]:
-    """Worker side: parse, grade and serialise each stored record; stop at one that no longer reads."""
-    return _each(chunk, lambda item: grade_json(_grade_record(stored_record(*item), text_only)))
+def worker(
+    read: Callable[[Any], Record], write: Callable[[Grade], T], text_only: bool
+) -> Callable[[list[Any]], list[T | ChunkFailure]]:
+    """The function a worker runs on a chunk: `read` each item into a Record, grade it, `write` the grade
+    (module-level functions or partials, so that it pickles)."""
+    return partial(_grade_chunk, read=read, write=write, text_only=text_only)
 
 
-def _same(item: T) -> T:
-    return item
+def _grade_chunk(
+    chunk: list[Any], read: Callable[[Any], Record], write: Callable[[Grade], T], text_only: bool
+) -> list[T | ChunkFailure]:
+    from pipeline.grading.grade import grade_record  # grade.py imports this module
+
+    return _each(chunk, lambda item: write(grade_record(read(item), text_only=text_only)))
 
 
-def grade_chunk_dicts(chunk: list[Wire], text_only: bool) -> list[dict[str, Any] | ChunkFailure]:
-    """Worker side: grades as plain dicts (pickled in a fraction of a Grade's time)."""
-    return _each(chunk, lambda wire: _grade(wire, text_only).model_dump())
+def _jsonl_record(item: tuple[int, str], origin: str) -> Record:
+    number, line = item
+    return read_jsonl_line(line, origin, number)
 
 
-def grade_chunk_json(chunk: list[Wire], text_only: bool) -> list[str | ChunkFailure]:
-    """Worker side: grades as the JSON lines `curate grade` prints."""
-    return _each(chunk, lambda wire: grade_json(_grade(wire, text_only)))
+def _stored_record(item: tuple[str, str]) -> Record:
+    return stored_record(*item)
+
+
+def grade_dict(grade: Grade) -> dict[str, Any]:
+    """One grade as a plain dict (pickled in a fraction of a Grade's time)."""
+    return grade.model_dump()
 
 
 def _each(chunk: list[Any], work: Callable[[Any], T]) -> list[T | ChunkFailure]:
@@ -213,24 +219,6 @@ def grade_json(grade: Grade) -> str:
 def grades_from_dicts(dicts: Iterable[dict[str, Any]]) -> Iterator[Grade]:
     """Parent side: Grade models again (validated, ~10 µs each)."""
     return map(Grade.model_validate, dicts)
-
-
-def dict_worker(text_only: bool) -> Callable[[list[Wire]], list[dict[str, Any]]]:
-    return partial(grade_chunk_dicts, text_only=text_only)
-
-
-def json_worker(text_only: bool) -> Callable[[list[Wire]], list[str]]:
-    return partial(grade_chunk_json, text_only=text_only)
-
-
-def _grade(wire: Wire, text_only: bool) -> Grade:
-    return _grade_record(from_wire(wire), text_only)
-
-
-def _grade_record(record: Record, text_only: bool) -> Grade:
-    from pipeline.grading.grade import grade_record  # grade.py imports this module
-
-    return grade_record(record, text_only=text_only)
 
 
 def _start_method() -> BaseContext | None:

@@ -39,9 +39,13 @@ def record_to_jsonl(record: Record) -> str:
 
 def iter_jsonl_records(stream: Iterable[str], origin: str) -> Iterator[Record]:
     """Records from JSON Lines in either format; blank lines skipped; ParseError names origin and line."""
-    for number, line in enumerate(stream, 1):
-        if line.strip():
-            yield read_jsonl_line(line, origin, number)
+    for number, line in numbered_lines(stream):
+        yield read_jsonl_line(line, origin, number)
+
+
+def numbered_lines(stream: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """The non-blank lines with their 1-based line numbers (what read_jsonl_line takes)."""
+    return ((number, line) for number, line in enumerate(stream, 1) if line.strip())
 
 
 def read_jsonl_line(line: str, origin: str, number: int) -> Record:
