@@ -8,13 +8,13 @@ on an earlier page means the server is cycling: that is a FetchError, never an e
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pipeline.errors import FetchError, InputError
+from pipeline.literature import json_text
 from pipeline.literature.http import HttpClient, RejectedResponse, RetryableResponse, limiter_for
 
 IdType = Literal["pmid", "doi", "pmcid"]
@@ -103,7 +103,7 @@ def read_json_page(body: bytes) -> dict[str, Any]:
     if body.lstrip()[:1] == b"<":
         raise RetryableResponse("HTML or XML page instead of JSON")
     try:
-        data = json.loads(body)
+        data = json_text.loads(body)
     except ValueError as exc:
         raise RetryableResponse(f"truncated or malformed JSON: {exc}") from exc
     if not isinstance(data, dict):

@@ -7,7 +7,8 @@ from fakes import FakeEuropePmc, Fault, Reply, fast_http
 from fakes.europepmc import pool
 
 from pipeline.errors import FetchError, InputError
-from pipeline.literature.europepmc import EuropePmcClient, lookup_query
+from pipeline.literature.europepmc import EuropePmcClient, lookup_query, read_json_page
+from pipeline.literature.europepmc_json import record_from_europepmc
 
 POOL_IDS = [r["id"] for r in pool()]  # 50 real core results from two recorded searches
 
@@ -131,3 +132,14 @@ def test_lookup_validates_before_any_request(fake_europepmc, id_type, value):
     with pytest.raises(InputError):
         client(fake_europepmc).lookup(id_type, value)
     assert fake_europepmc.requests == []
+
+
+def test_a_lone_surrogate_escape_in_a_page_becomes_a_replacement_character():
+    # valid JSON that json.loads turns into text no UTF-8 writer accepts: the record could not be stored
+    page = (
+        b'{"resultList": {"result": [{"id": "1", "source": "MED", "pmid": "1", "title": "T\\uDBFF cells"}]}}'
+    )
+    (item,) = read_json_page(page)["resultList"]["result"]
+    record = record_from_europepmc(item)
+    assert record.title == "T\ufffd cells"
+    assert "T\ufffd cells" in record.model_dump_json()  # storable

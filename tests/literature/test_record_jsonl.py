@@ -15,6 +15,7 @@ from pipeline.literature.pubmed_xml import parse_records
 from pipeline.literature.record_jsonl import (
     iter_jsonl_records,
     parse_mesh_term,
+    read_jsonl_line,
     record_from_snapshot,
     record_to_jsonl,
 )
@@ -125,6 +126,26 @@ def test_any_text_survives_one_line_export(title: str, abstract: str, pmid: int)
     line = record_to_jsonl(record)
     assert len(line.splitlines()) == 1
     assert list(iter_jsonl_records(io.StringIO(line), "x")) == [record]
+
+
+@given(st.text(st.one_of(st.characters(), st.sampled_from("\ud800\udfff\t\x00"))))
+def test_any_record_line_reads_back_with_lone_surrogates_replaced(title: str) -> None:
+    # record lines are read in one pass by pydantic's JSON parser, which rejects a lone surrogate escape
+    # ("\\ud800") that json.loads accepts: such lines are still read, the surrogate as U+FFFD, so the
+    # record can be stored and written out (UTF-8 cannot encode a lone surrogate)
+    line = json.dumps({"record_id": "pmid:1", "title": title, "abstract": "\ud800 and \udfff"})
+    expected = Record(record_id="pmid:1", title=_replaced(title), abstract="\ufffd and \ufffd")
+    assert read_jsonl_line(line, "x", 1) == expected
+    assert record_to_jsonl(expected)  # writable
+
+
+def test_a_valid_surrogate_pair_escape_is_one_character() -> None:
+    line = '{"record_id": "pmid:1", "title": "\\ud83d\\ude00 \\uD83D"}'
+    assert read_jsonl_line(line, "x", 1).title == "\U0001f600 \ufffd"
+
+
+def _replaced(text: str) -> str:
+    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
 
 
 @pytest.mark.parametrize(
