@@ -198,9 +198,13 @@ def grade(
     workers: Annotated[
         int,
         typer.Option(
-            "--workers", min=1, max=64, help="Grading processes (large batches; each takes ~1 s to start)."
+            "--workers",
+            min=0,
+            max=64,
+            help="Grading processes. 0 (default): one per CPU once the input reaches 5,000 records "
+            "(a pool takes ~1 s to start), else this process; 1: always this process.",
         ),
-    ] = 1,
+    ] = 0,
 ) -> None:
     """Grade records: study design, evidence level and integrity, one JSON line per record."""
     from pipeline.cli_grade import grade_command

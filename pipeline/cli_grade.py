@@ -13,23 +13,24 @@ from pathlib import Path
 
 from pipeline.errors import InputError
 from pipeline.grading import grade_lines
-from pipeline.grading.parallel import grade_jsonl, grade_stored
-from pipeline.literature.record_jsonl import iter_jsonl_records, numbered_lines, utf8_lines
+from pipeline.grading.parallel import AUTO, grade_jsonl, grade_stored
+from pipeline.literature.record_jsonl import numbered_lines, utf8_lines
 from pipeline.models import DeletedCitation, Record
 
 log = logging.getLogger("curate")
 
 
-def grade_command(ids: list[str], input: Path | None, text_only: bool, workers: int = 1) -> None:
+def grade_command(ids: list[str], input: Path | None, text_only: bool, workers: int = AUTO) -> None:
     """Print one JSON line per graded record; IDs are resolved through the store (any identifier form).
 
-    `workers` > 1 grades in that many processes, which also serialise the lines (grading.parallel).
+    `workers`: grading processes, which also parse the records and serialise the lines (grading.parallel);
+    AUTO (0) starts one per CPU once the input reaches POOL_AFTER records, else grades here.
     """
     if ids and input is not None:
         raise InputError("give record IDs or --input FILE, not both")
-    if input is not None and workers > 1 and input.is_file() and not _is_xml(input):
+    if input is not None and input.is_file() and not _is_xml(input):
         lines = grade_jsonl(_numbered_lines(input), str(input), text_only=text_only, workers=workers)
-    elif input is None and not ids and workers > 1:
+    elif input is None and not ids:
         lines = grade_stored(_stored_json(), text_only=text_only, workers=workers)
     else:
         records = _file_records(input) if input is not None else _stored_records(ids)
@@ -54,14 +55,10 @@ def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 def _file_records(path: Path) -> Iterator[Record]:
-    """Records of a PubMed XML file (.xml, .xml.gz) or a JSON Lines file (record or snapshot format)."""
+    """Records of a PubMed XML file (.xml, .xml.gz); JSON Lines files go to the workers as lines."""
     if not path.is_file():
         raise InputError(f"no such file: {path}")
-    if _is_xml(path):
-        yield from _xml_records(path)
-        return
-    with path.open("rb") as stream:
-        yield from iter_jsonl_records(utf8_lines(stream, str(path)), str(path))
+    yield from _xml_records(path)
 
 
 def _xml_records(path: Path) -> Iterator[Record]:

@@ -13,11 +13,13 @@ from pipeline.grading.integrity import integrity
 from pipeline.grading.level import evidence_level
 from pipeline.grading.models import Grade, Reason
 from pipeline.grading.parallel import (
+    as_grades,
+    as_is,
     from_wire,
     grade_dict,
-    grade_in_pool,
+    grade_in_chunks,
     grade_json,
-    grades_from_dicts,
+    itself,
     worker,
 )
 from pipeline.grading.population import population
@@ -55,25 +57,26 @@ def grade_record(record: Record, *, text_only: bool = False) -> Grade:
 def grade_records(
     records: Iterable[Record], *, text_only: bool = False, workers: int = 1, chunk_size: int = 500
 ) -> Iterator[Grade]:
-    """Grades for a stream of records, in order; `workers` > 1 grades chunks in that many processes
-    (worth it from a few thousand records: each worker takes ~1 s to start)."""
-    if workers <= 1:
+    """Grades for a stream of records, in order. `workers` > 1 grades chunks in that many processes (worth
+    it from ~5,000 records: a pool takes ~1 s to start); AUTO (0) decides by the input's size."""
+    if workers == 1:
         for record in records:
             yield grade_record(record, text_only=text_only)
         return
-    dicts = grade_in_pool(records, worker(from_wire, grade_dict, text_only), workers, chunk_size)
-    yield from grades_from_dicts(dicts)
+    pooled, local = worker(from_wire, grade_dict, text_only), worker(as_is, itself, text_only)
+    yield from as_grades(grade_in_chunks(records, pooled, workers, chunk_size, local=local))
 
 
 def grade_lines(
     records: Iterable[Record], *, text_only: bool = False, workers: int = 1, chunk_size: int = 500
 ) -> Iterator[str]:
     """Grades as JSON lines' text, in order: what `curate grade` prints, serialised by the workers."""
-    if workers <= 1:
+    if workers == 1:
         for record in records:
             yield grade_json(grade_record(record, text_only=text_only))
         return
-    yield from grade_in_pool(records, worker(from_wire, grade_json, text_only), workers, chunk_size)
+    pooled, local = worker(from_wire, grade_json, text_only), worker(as_is, grade_json, text_only)
+    yield from grade_in_chunks(records, pooled, workers, chunk_size, local=local)
 
 
 def _input_warnings(record: Record, text_only: bool) -> list[Reason]:

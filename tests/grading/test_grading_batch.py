@@ -11,8 +11,8 @@ import pytest
 
 from pipeline import grading
 from pipeline.errors import InputError
-from pipeline.grading import grade_lines, grade_record, grade_records
-from pipeline.grading.parallel import RECORD_FIELDS, from_wire, to_wire
+from pipeline.grading import grade_lines, grade_record, grade_records, parallel
+from pipeline.grading.parallel import AUTO, RECORD_FIELDS, from_wire, to_wire
 from pipeline.models import Record
 
 
@@ -80,3 +80,51 @@ def test_a_record_that_fails_to_grade_comes_after_the_grades_before_it(real_reco
         for grade in grade_records([*records[:5], broken, *records[5:]], workers=workers, chunk_size=20):
             seen.append(grade.record_id)
     assert seen == [r.record_id for r in records[:5]]
+
+
+@pytest.fixture
+def pools(monkeypatch) -> list[int]:
+    """The worker counts of the pools started (on a pretend two-CPU machine)."""
+    started: list[int] = []
+    real = parallel._pooled
+
+    def spy(stream, work, workers, chunk_size, encode):
+        started.append(workers)
+        return real(stream, work, workers, chunk_size, encode)
+
+    monkeypatch.setattr(parallel, "_pooled", spy)
+    monkeypatch.setattr(parallel, "cpu_count", lambda: 2)
+    return started
+
+
+def test_auto_grades_a_small_input_here_and_a_large_one_in_one_worker_per_cpu(
+    real_records, monkeypatch, pools
+):
+    records = list(real_records.values())[:30]
+    single = list(grade_lines(records, workers=1))
+    monkeypatch.setattr(parallel, "POOL_AFTER", 31)
+    assert list(grade_lines(records, workers=AUTO, chunk_size=8)) == single
+    assert pools == []
+    monkeypatch.setattr(parallel, "POOL_AFTER", 30)
+    assert list(grade_lines(records, workers=AUTO, chunk_size=8)) == single
+    assert pools == [2]
+    monkeypatch.setattr(parallel, "cpu_count", lambda: 1)
+    assert list(grade_records(records, workers=AUTO)) == [grade_record(r) for r in records]
+    assert pools == [2]  # one CPU: no pool, however large the input
+
+
+@pytest.mark.parametrize("pool_after", [10, 40])  # the failure comes before / after the pool starts
+def test_auto_yields_the_records_before_a_failing_input(real_records, monkeypatch, pools, pool_after):
+    records = list(real_records.values())[:25]
+    monkeypatch.setattr(parallel, "POOL_AFTER", pool_after)
+
+    def then_fail():
+        yield from records
+        raise InputError("line 26: not a record")
+
+    seen = []
+    with pytest.raises(InputError, match="line 26"):
+        for grade in grade_records(then_fail(), workers=AUTO, chunk_size=10):
+            seen.append(grade)
+    assert seen == [grade_record(r) for r in records]
+    assert pools == ([2] if pool_after < 25 else [])

@@ -15,7 +15,7 @@ from cli_helpers import run_cli_text
     [
         (["nosuchcommand"], "No such command 'nosuchcommand'"),
         (["grade", "--bogus"], "No such option: --bogus"),
-        (["grade", "--workers", "0"], "Invalid value for '--workers'"),
+        (["grade", "--workers", "-1"], "Invalid value for '--workers'"),
         (["grade", "--workers", "many"], "Invalid value for '--workers'"),
         (["link", "doc.md", "--top-k", "500"], "Invalid value for '--top-k'"),
     ],
