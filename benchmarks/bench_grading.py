@@ -1,10 +1,11 @@
 """Evidence grading: accuracy on the labelled and held-out sets (with and without --text-only), and speed.
 
-Run: `.venv/bin/python benchmarks/bench_grading.py [--n 100000] [--workers 2]` (or `make bench`). Prints
-Markdown tables, the misclassified records, and the time to grade `--n` distinct records, in one process
-and with `--workers` processes. The speed records are the labelled records perturbed one by one (new ID,
-abstract sentences shuffled, a sentence of another record appended), so no two are alike and a cache
-keyed on the text could not fake the figure.
+Run: `.venv/bin/python benchmarks/bench_grading.py [--n 100000] [--workers 2] [--cli 100000]` (or
+`make bench`). Prints Markdown tables, the misclassified records, the time to grade `--n` distinct records
+in one process and with `--workers` processes, and the time `curate grade --input` takes end to end on
+`--cli` of them written as record JSON Lines, with one process and by default. The speed records are
+the labelled records perturbed one by one (new ID, abstract sentences shuffled, a sentence of another
+record appended), so no two are alike and a cache keyed on the text could not fake the figure.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import gzip
 import json
 import random
 import re
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,9 +25,10 @@ import yaml
 
 from pipeline.grading import grade_record, grade_records
 from pipeline.grading.evaluate import Evaluation, evaluate, markdown_table
+from pipeline.grading.parallel import cpu_count
 from pipeline.literature.europepmc_json import iter_search_results, record_from_europepmc
 from pipeline.literature.pubmed_xml import iter_records
-from pipeline.literature.record_jsonl import iter_jsonl_records
+from pipeline.literature.record_jsonl import iter_jsonl_records, record_to_jsonl
 from pipeline.models import AbstractSection, Record
 
 DATA = Path(__file__).parents[1] / "tests" / "data" / "grading"
@@ -133,15 +138,45 @@ def report_speed(n: int, workers: int) -> None:
         print(f"| {mode} | {procs} | {seconds:.1f} | {n / seconds:,.0f} |", flush=True)
 
 
+def report_cli(n: int) -> None:
+    """`curate grade --input FILE` end to end (reading record JSON Lines, grading, printing), with one
+    process and with the default (one worker per CPU from 5,000 records); the outputs must be identical."""
+    base = list(load_records(DATA).values()) + list(load_records(HELD_OUT).values())
+    curate = Path(sys.executable).with_name("curate")
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        source = Path(tmp) / "records.jsonl"
+        with source.open("w", encoding="utf-8") as f:
+            for record in perturbed(base, n):
+                f.write(record_to_jsonl(record) + "\n")
+        size = source.stat().st_size / 1e6
+        print(f"\n`curate grade --input` on {n:,} distinct records ({size:,.0f} MB of JSON Lines)\n")
+        print("| command | seconds | records/s |\n|---|---:|---:|")
+        outputs = []
+        for label, extra in (("--workers 1", ["--workers", "1"]), (f"default ({cpu_count()} CPUs)", [])):
+            out = Path(tmp) / f"grades{len(outputs)}.jsonl"
+            started = time.perf_counter()
+            with out.open("wb") as stdout:
+                command = [str(curate), "grade", "--input", str(source), *extra]
+                subprocess.run(command, stdout=stdout, stderr=subprocess.PIPE, check=True)
+            seconds = time.perf_counter() - started
+            print(f"| `curate grade` {label} | {seconds:.1f} | {n / seconds:,.0f} |", flush=True)
+            outputs.append(out.read_bytes())
+        if outputs[0] != outputs[1]:
+            raise SystemExit("the default run printed other grades than one process")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="records for the speed table (0: none)")
     parser.add_argument("--workers", type=int, default=2, help="processes for the parallel run")
+    parser.add_argument("--cli", type=int, default=100_000, help="records for `curate grade` (0: none)")
     args = parser.parse_args()
     report_accuracy("labelled set", DATA)
     report_accuracy("held-out set", HELD_OUT)
     if args.n > 0:
         report_speed(args.n, args.workers)
+    if args.cli > 0:
+        report_cli(args.cli)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ ENV = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}  # no t
 # option and takes its ~45 s either way.
 QUICK_ARGS: dict[str, list[str]] = {
     "pubmed_parse": ["--articles", "1000", "--entrez-articles", "200"],
-    "grading": ["--n", "1000"],
+    "grading": ["--n", "1000", "--cli", "6000"],
     "linking": ["--sizes", "1000"],
     "fetch": ["--sizes", "1000"],
     "run": ["--documents", "2", "--quick"],
