@@ -106,6 +106,8 @@ def read_json_page(body: bytes) -> dict[str, Any]:
         data = json_text.loads(body)
     except ValueError as exc:
         raise RetryableResponse(f"truncated or malformed JSON: {exc}") from exc
+    except RecursionError as exc:  # "[[[[…" a thousand deep: no retry will read it
+        raise RejectedResponse("JSON nested too deeply") from exc
     if not isinstance(data, dict):
         raise RejectedResponse(f"expected a JSON object, got {type(data).__name__}")
     return data

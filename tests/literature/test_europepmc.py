@@ -9,6 +9,7 @@ from fakes.europepmc import pool
 from pipeline.errors import FetchError, InputError
 from pipeline.literature.europepmc import EuropePmcClient, lookup_query, read_json_page
 from pipeline.literature.europepmc_json import record_from_europepmc
+from pipeline.literature.http import RejectedResponse
 
 POOL_IDS = [r["id"] for r in pool()]  # 50 real core results from two recorded searches
 
@@ -143,3 +144,8 @@ def test_a_lone_surrogate_escape_in_a_page_becomes_a_replacement_character():
     record = record_from_europepmc(item)
     assert record.title == "T\ufffd cells"
     assert "T\ufffd cells" in record.model_dump_json()  # storable
+
+
+def test_a_page_nested_too_deeply_is_rejected_not_a_crash():
+    with pytest.raises(RejectedResponse, match="nested too deeply"):
+        read_json_page(b"[" * 100_000 + b"]" * 100_000)
