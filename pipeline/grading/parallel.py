@@ -80,6 +80,7 @@ AUTO = 0  # `workers`: one process per CPU, once the input reaches POOL_AFTER it
 # Starting a pool costs ~1–1.5 s (measured: 5,000 records took as long with two workers as with one;
 # 10,000 took 3.5–3.9 s with two, 4.5–4.7 s with one), so smaller inputs are graded in this process.
 POOL_AFTER = 5_000
+_END = object()  # the end of an input, told apart from any item
 _LOCAL_CHUNK = 50  # items graded in this process between yields (a short wait for the first line)
 
 
@@ -88,25 +89,39 @@ def grade_in_chunks(
     work: Callable[[list[Any]], list[T | ChunkFailure]],
     workers: int,
     chunk_size: int,
+    *,
+    local: Callable[[list[Any]], list[T | ChunkFailure]],
     encode: Callable[[Any], Any] | None = to_wire,
-    local: Callable[[list[Any]], list[T | ChunkFailure]] | None = None,
 ) -> Iterator[T]:
-    """`work` applied to chunks of items in `workers` processes (each `encode`d first, unless None, for
-    items that travel as they are); results in input order. `local` is the same work on the items as
-    they are, for chunks done in this process: with `workers` 1, or AUTO and a small input (or one CPU).
+    """Results of `work` on chunks of items in `workers` processes (each item `encode`d first, unless None
+    when items travel as they are), in input order; `local` is the same work on items as given, in this
+    process. `workers` 1 grades here, as does AUTO on one CPU; elsewhere AUTO decides by the input's size:
+    - text items (record JSON, stored JSON; ~5 KB each) are read ahead up to POOL_AFTER: fewer are graded
+      here, more go to a pool;
+    - Record objects (~23 KB each in memory) are not held back: the first POOL_AFTER are graded here while
+      they are counted, and any after them go to a pool.
 
-    At most two chunks per worker are in flight, so a stream is never read far ahead and memory stays flat
-    however large the input. When the input fails part way (a bad line, an ID not in the store), the
-    items before it are still graded and yielded first, as in one process; so are those before a bad line
-    a worker parses (it hands back a ChunkFailure in that line's place).
+    In a pool at most two chunks per worker are in flight, so the input is never read further ahead and
+    memory stays flat however large it is. When the input fails part way (a bad line, an ID not in the
+    store), the items before it are still graded and yielded first, as in one process; so are those before
+    a bad line a worker parses (it hands back a ChunkFailure in that line's place).
     """
     stream = iter(items)
     count = cpu_count() if workers == AUTO else workers
-    head, failure = _read_chunk(stream, POOL_AFTER if workers == AUTO else 0, None)
-    if count > 1 and failure is None and (workers != AUTO or len(head) == POOL_AFTER):
-        yield from _pooled(itertools.chain(head, stream), work, count, chunk_size, encode)
+    if count <= 1:
+        yield from _in_process(stream, local)
+    elif workers != AUTO:
+        yield from _pooled(stream, work, count, chunk_size, encode)
+    elif encode is None:
+        head, failure = _read_chunk(stream, POOL_AFTER, None)
+        large = failure is None and len(head) == POOL_AFTER
+        replay = itertools.chain(_replay(head, failure), stream)
+        yield from _pooled(replay, work, count, chunk_size, encode) if large else _in_process(replay, local)
     else:
-        yield from _in_process(head, stream, failure, local or _encoded(work, encode))
+        yield from _in_process(islice(stream, POOL_AFTER), local)
+        first = next(stream, _END)
+        if first is not _END:  # the input goes on: the rest in a pool
+            yield from _pooled(itertools.chain([first], stream), work, count, chunk_size, encode)
 
 
 def cpu_count() -> int:
@@ -116,21 +131,24 @@ def cpu_count() -> int:
     return os.cpu_count() or 1
 
 
-def _in_process(
-    head: list[Any],
-    stream: Iterator[Any],
-    failure: Exception | None,
-    local: Callable[[list[Any]], list[T | ChunkFailure]],
-) -> Iterator[T]:
-    """The items graded here, a few at a time; a failure met while reading `head` comes after it."""
-    for start in range(0, len(head), _LOCAL_CHUNK):
-        yield from _unwrap(local(head[start : start + _LOCAL_CHUNK]))
-    while failure is None:
+def _in_process(stream: Iterator[Any], local: Callable[[list[Any]], list[T | ChunkFailure]]) -> Iterator[T]:
+    """The items graded here, a few at a time (the first results come at once); then the input's error."""
+    while True:
         chunk, failure = _read_chunk(stream, _LOCAL_CHUNK, None)
-        if not chunk and failure is None:
-            return
         yield from _unwrap(local(chunk))
-    raise failure
+        if failure is not None:
+            raise failure
+        if not chunk:
+            return
+
+
+def _replay(head: list[Any], failure: Exception | None) -> Iterator[Any]:
+    """The items read ahead, each handed out once and let go, then the error met while reading them."""
+    head.reverse()
+    while head:
+        yield head.pop()
+    if failure is not None:
+        raise failure
 
 
 def _pooled(
@@ -158,13 +176,6 @@ def _pooled(
             raise
     if failure is not None:
         raise failure
-
-
-def _encoded(
-    work: Callable[[list[Any]], list[T | ChunkFailure]], encode: Callable[[Any], Any] | None
-) -> Callable[[list[Any]], list[T | ChunkFailure]]:
-    """`work` on items as they come (encoding them first, as for a worker): the fallback for `local`."""
-    return work if encode is None else lambda chunk: work([encode(item) for item in chunk])
 
 
 @dataclass(frozen=True)
@@ -203,8 +214,9 @@ def grade_jsonl(
     Reading a record from JSON costs ~145 µs, three times what the parent spends per record otherwise:
     done in the parent it would cap a pool at ~7,000 records/s however many cores there are.
     """
-    work = worker(partial(_jsonl_record, origin=origin), grade_json, text_only)
-    return grade_in_chunks(lines, work, workers, chunk_size, encode=None)
+    read = partial(_jsonl_record, origin=origin)
+    work, local = worker(read, grade_json, text_only), worker(read, grade_json, text_only, here=True)
+    return grade_in_chunks(lines, work, workers, chunk_size, local=local, encode=None)
 
 
 def grade_stored(
@@ -212,24 +224,32 @@ def grade_stored(
 ) -> Iterator[str]:
     """JSON lines of grades for stored records as (record_id, stored JSON), parsed by the workers
     (~120 µs a record, which would otherwise cap the pool at the parent's ~8,000 records/s)."""
-    work = worker(_stored_record, grade_json, text_only)
-    return grade_in_chunks(rows, work, workers, chunk_size, encode=None)
+    work, local = (
+        worker(_stored_record, grade_json, text_only),
+        worker(_stored_record, grade_json, text_only, here=True),
+    )
+    return grade_in_chunks(rows, work, workers, chunk_size, local=local, encode=None)
 
 
 def worker(
-    read: Callable[[Any], Record], write: Callable[[Grade], T], text_only: bool
+    read: Callable[[Any], Record], write: Callable[[Grade], T], text_only: bool, *, here: bool = False
 ) -> Callable[[list[Any]], list[T | ChunkFailure]]:
     """The function a worker runs on a chunk: `read` each item into a Record, grade it, `write` the grade
-    (module-level functions or partials, so that it pickles)."""
-    return partial(_grade_chunk, read=read, write=write, text_only=text_only)
+    (module-level functions or partials, so that it pickles). `here`: for chunks graded in this process,
+    whose errors need not cross a process boundary (they are kept as they are, cause chain and all)."""
+    return partial(_grade_chunk, read=read, write=write, text_only=text_only, portable=not here)
 
 
 def _grade_chunk(
-    chunk: list[Any], read: Callable[[Any], Record], write: Callable[[Grade], T], text_only: bool
+    chunk: list[Any],
+    read: Callable[[Any], Record],
+    write: Callable[[Grade], T],
+    text_only: bool,
+    portable: bool,
 ) -> list[T | ChunkFailure]:
     from pipeline.grading.grade import grade_record  # grade.py imports this module
 
-    return _each(chunk, lambda item: write(grade_record(read(item), text_only=text_only)))
+    return _each(chunk, lambda item: write(grade_record(read(item), text_only=text_only)), portable)
 
 
 def _jsonl_record(item: tuple[int, str], origin: str) -> Record:
@@ -246,15 +266,16 @@ def grade_dict(grade: Grade) -> dict[str, Any]:
     return grade.model_dump()
 
 
-def _each(chunk: list[Any], work: Callable[[Any], T]) -> list[T | ChunkFailure]:
+def _each(chunk: list[Any], work: Callable[[Any], T], portable: bool) -> list[T | ChunkFailure]:
     """`work` on each item until one fails: the results before it, then the failure in its place, so the
-    parent yields exactly what one process would have before raising (not one exception for the chunk)."""
+    parent yields exactly what one process would have before raising (not one exception for the chunk).
+    `portable`: the failure must survive pickling (a worker's)."""
     out: list[T | ChunkFailure] = []
     for item in chunk:
         try:
             out.append(work(item))
         except Exception as error:
-            out.append(ChunkFailure(_picklable(error)))
+            out.append(ChunkFailure(_picklable(error) if portable else error))
             break
     return out
 

@@ -12,7 +12,8 @@ import pytest
 from pipeline import grading
 from pipeline.errors import InputError
 from pipeline.grading import grade_lines, grade_record, grade_records, parallel
-from pipeline.grading.parallel import AUTO, RECORD_FIELDS, from_wire, to_wire
+from pipeline.grading.parallel import AUTO, RECORD_FIELDS, from_wire, grade_jsonl, to_wire
+from pipeline.literature.record_jsonl import record_to_jsonl
 from pipeline.models import Record
 
 
@@ -102,29 +103,68 @@ def test_auto_grades_a_small_input_here_and_a_large_one_in_one_worker_per_cpu(
 ):
     records = list(real_records.values())[:30]
     single = list(grade_lines(records, workers=1))
-    monkeypatch.setattr(parallel, "POOL_AFTER", 31)
-    assert list(grade_lines(records, workers=AUTO, chunk_size=8)) == single
-    assert pools == []
     monkeypatch.setattr(parallel, "POOL_AFTER", 30)
     assert list(grade_lines(records, workers=AUTO, chunk_size=8)) == single
-    assert pools == [2]
+    assert pools == []  # 30 records: all graded here
+    monkeypatch.setattr(parallel, "POOL_AFTER", 20)
+    assert list(grade_lines(records, workers=AUTO, chunk_size=8)) == single
+    assert pools == [2]  # the first 20 here (not held back: records are large), the other 10 in a pool
     monkeypatch.setattr(parallel, "cpu_count", lambda: 1)
     assert list(grade_records(records, workers=AUTO)) == [grade_record(r) for r in records]
     assert pools == [2]  # one CPU: no pool, however large the input
 
 
-@pytest.mark.parametrize("pool_after", [10, 40])  # the failure comes before / after the pool starts
-def test_auto_yields_the_records_before_a_failing_input(real_records, monkeypatch, pools, pool_after):
+def test_auto_reads_text_ahead_and_pools_from_the_threshold(real_records, monkeypatch, pools):
+    lines = [(n, record_to_jsonl(r)) for n, r in enumerate(list(real_records.values())[:30], 1)]
+    single = list(grade_jsonl(lines, "x.jsonl", text_only=False, workers=1))
+    monkeypatch.setattr(parallel, "POOL_AFTER", 31)
+    assert list(grade_jsonl(lines, "x.jsonl", text_only=False, workers=AUTO, chunk_size=8)) == single
+    assert pools == []
+    monkeypatch.setattr(parallel, "POOL_AFTER", 30)
+    assert list(grade_jsonl(lines, "x.jsonl", text_only=False, workers=AUTO, chunk_size=8)) == single
+    assert pools == [2]  # text is cheap to hold: all 30 lines go to the pool
+
+
+@pytest.mark.parametrize("pool_after", [10, 40])  # the failure comes after / before the threshold
+@pytest.mark.parametrize("as_text", [False, True])
+def test_auto_yields_the_records_before_a_failing_input(
+    real_records, monkeypatch, pools, pool_after, as_text
+):
     records = list(real_records.values())[:25]
     monkeypatch.setattr(parallel, "POOL_AFTER", pool_after)
 
-    def then_fail():
-        yield from records
+    def then_fail(items):
+        yield from items
         raise InputError("line 26: not a record")
 
     seen = []
     with pytest.raises(InputError, match="line 26"):
-        for grade in grade_records(then_fail(), workers=AUTO, chunk_size=10):
-            seen.append(grade)
-    assert seen == [grade_record(r) for r in records]
-    assert pools == ([2] if pool_after < 25 else [])
+        if as_text:
+            lines = [(n, record_to_jsonl(r)) for n, r in enumerate(records, 1)]
+            graded = grade_jsonl(then_fail(lines), "x", text_only=False, workers=AUTO, chunk_size=10)
+            seen.extend(json.loads(line)["record_id"] for line in graded)
+        else:
+            seen.extend(g.record_id for g in grade_records(then_fail(records), workers=AUTO, chunk_size=10))
+    assert seen == [r.record_id for r in records]
+    assert pools == ([2] if pool_after < 25 else [])  # a failure within the threshold: no pool
+
+
+def test_an_error_in_this_process_keeps_its_type_and_cause(real_records, monkeypatch):
+    class Unpicklable(Exception):  # a local class: pickle cannot find it, so a worker could not send it
+        pass
+
+    def broken(record, text_only=False):
+        try:
+            raise KeyError("the cause")
+        except KeyError as cause:
+            raise Unpicklable(record.record_id) from cause
+
+    monkeypatch.setattr("pipeline.grading.grade.grade_record", broken)
+    records = list(real_records.values())[:3]
+    for run in (
+        lambda: list(grade_lines(records, workers=AUTO)),
+        lambda: list(grade_jsonl([(1, record_to_jsonl(records[0]))], "x", text_only=False, workers=1)),
+    ):
+        with pytest.raises(Unpicklable) as caught:
+            run()
+        assert isinstance(caught.value.__cause__, KeyError)
