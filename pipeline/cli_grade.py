@@ -16,6 +16,7 @@ from pipeline.grading import grade_lines
 from pipeline.grading.parallel import AUTO, grade_jsonl, grade_stored
 from pipeline.literature.record_jsonl import numbered_lines, utf8_lines
 from pipeline.models import DeletedCitation, Record
+from pipeline.progress import stage, watched
 
 log = logging.getLogger("curate")
 
@@ -35,13 +36,32 @@ def grade_command(ids: list[str], input: Path | None, text_only: bool, workers: 
     else:
         records = _file_records(input) if input is not None else _stored_records(ids)
         lines = grade_lines(records, text_only=text_only, workers=workers)
-    out = sys.stdout
-    count = 0
-    for line in lines:
-        out.write(line + "\n")
-        count += 1
+    out, count = sys.stdout, 0
+    show = watched()  # counting what is to come costs a read of the input: only for a person watching
+    with stage("grading", _expected(ids, input) if show else None, enabled=show) as bar:
+        for line in lines:
+            out.write(line + "\n")
+            count += 1
+            bar.advance()
     out.flush()
     log.info("graded %d record(s)%s", count, " (text only)" if text_only else "")
+
+
+def _expected(ids: list[str], input: Path | None) -> int | None:
+    """How many records the command will grade, for its progress bar (None when only parsing would say:
+    PubMed XML, or an input that is not there)."""
+    if ids:
+        return len(ids)
+    if input is None:
+        from pipeline.settings import Settings
+        from pipeline.wiring import open_store
+
+        with open_store(Settings()) as store:
+            return store.stats().total
+    if not input.is_file() or _is_xml(input):
+        return None
+    with input.open("rb") as stream:
+        return sum(1 for line in stream if line.strip())  # the lines numbered_lines hands on
 
 
 def _is_xml(path: Path) -> bool:

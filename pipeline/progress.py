@@ -31,10 +31,16 @@ class _Bar:
         self.progress.advance(self.task_id, amount)  # type: ignore[arg-type]
 
 
+def watched() -> bool:
+    """Whether a person is watching stderr (a terminal): bars show only then."""
+    return sys.stderr.isatty()
+
+
 @contextmanager
-def stage(name: str, total: int, *, enabled: bool | None = None) -> Iterator[Stage]:
-    """A bar for `total` steps named `name`; a silent stand-in when stderr is not a terminal."""
-    show = sys.stderr.isatty() if enabled is None else enabled
+def stage(name: str, total: int | None, *, enabled: bool | None = None) -> Iterator[Stage]:
+    """A bar for `total` steps (None: not known in advance) named `name`; a silent stand-in when stderr
+    is not a terminal."""
+    show = watched() if enabled is None else enabled
     if not show:
         yield _Silent()
         return

@@ -150,3 +150,28 @@ def test_a_hostile_line_is_named_after_the_lines_before_it(tmp_path, capsys, bad
     code, out, err = single
     assert code == 1 and out.count("\n") == 10
     assert f"cannot parse {path} (line 11): {says}" in err and "internal error" not in err
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("vitamin-k2-records.jsonl", "38/38"),  # JSON Lines: the non-blank lines are counted first
+        ("pmparser_pubmed25n1275.xml.gz", "30/?"),  # XML: only parsing would say how many
+    ],
+)
+def test_a_person_watching_sees_a_progress_bar_on_stderr(capsys, monkeypatch, source, shown):
+    monkeypatch.setattr("pipeline.cli_grade.watched", lambda: True)
+    code, out, err = run_cli_text(["grade", "--input", str(DATA / source)], capsys)
+    assert code == 0 and out.count("\n") == int(shown.split("/")[0])
+    assert "grading" in err and shown in err
+    assert "grading" not in out  # the data on stdout stays pure JSON Lines
+
+
+def test_the_store_is_counted_for_the_bar(capsys, tmp_path, monkeypatch, real_records):
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    monkeypatch.setenv("CURATE_STORE_URL", url)
+    with RecordStore(url) as store:
+        store.upsert_many(list(real_records.values())[:12])
+    monkeypatch.setattr("pipeline.cli_grade.watched", lambda: True)
+    code, out, err = run_cli_text(["grade"], capsys)
+    assert code == 0 and out.count("\n") == 12 and "12/12" in err
