@@ -33,6 +33,7 @@ from pipeline.models import AbstractSection, Record
 
 DATA = Path(__file__).parents[1] / "tests" / "data" / "grading"
 HELD_OUT = DATA / "heldout"
+UNSEEN = DATA / "unseen"  # labels only: its records are the ones in DATA that DATA's labels leave out
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
@@ -115,8 +116,8 @@ def speed(records: list[Record], text_only: bool, workers: int) -> float:
     return time.perf_counter() - started
 
 
-def report_accuracy(name: str, folder: Path) -> None:
-    records, labels = load_records(folder), load_labels(folder)
+def report_accuracy(name: str, folder: Path, records_in: Path | None = None) -> None:
+    records, labels = load_records(records_in or folder), load_labels(folder)
     full, text = run_eval(records, labels, False), run_eval(records, labels, True)
     print(f"\n### {name} ({folder.relative_to(DATA.parents[2])})\n")
     print(markdown_table(full, text))
@@ -173,6 +174,7 @@ def main() -> None:
     args = parser.parse_args()
     report_accuracy("labelled set", DATA)
     report_accuracy("held-out set", HELD_OUT)
+    report_accuracy("unseen set", UNSEEN, records_in=DATA)
     if args.n > 0:
         report_speed(args.n, args.workers)
     if args.cli > 0:

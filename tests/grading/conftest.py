@@ -64,3 +64,9 @@ def held_out_records() -> dict[str, Record]:
 @pytest.fixture(scope="session")
 def held_out_labels() -> list[dict]:
     return labels_in(HELD_OUT)
+
+
+@pytest.fixture(scope="session")
+def unseen_labels() -> list[dict]:
+    """Labels for the records of tests/data/grading that its labels.yaml leaves out (read from there)."""
+    return labels_in(DATA / "unseen")

@@ -35,6 +35,16 @@ def test_held_out_set_is_labelled_justified_and_disjoint(held_out_labels, held_o
     )
 
 
+def test_unseen_set_labels_every_record_the_labelled_set_leaves_out(unseen_labels, labels, real_records):
+    for row in unseen_labels:
+        assert row["type"] is None or row["type"] in EVIDENCE_TYPES, row
+        assert row["ref"] in ("pubmed", "reading") and len(row["why"]) > 10, row
+    ids = {row["id"] for row in unseen_labels}
+    assert len(ids) == len(unseen_labels)
+    assert not ids & {row["id"] for row in labels}
+    assert ids | {row["id"] for row in labels} == set(real_records)  # together: every record of the files
+
+
 def test_scores():
     result = evaluate(
         [
