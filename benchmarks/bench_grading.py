@@ -1,4 +1,4 @@
-"""Evidence grading: accuracy on the labelled and held-out sets (with and without --text-only), and speed.
+"""Evidence grading: accuracy on the labelled, held-out and unseen sets (with and without --text-only), speed.
 
 Run: `.venv/bin/python benchmarks/bench_grading.py [--n 100000] [--workers 2] [--cli 100000]` (or
 `make bench`). Prints Markdown tables, the misclassified records, the time to grade `--n` distinct records

@@ -11,7 +11,7 @@ import logging
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import click
 import typer
@@ -29,9 +29,22 @@ log = logging.getLogger("curate")
 _verbosity = 0
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the time: a progress bar replaces it while it is drawn, so that
+    a log line is printed above the bar instead of glued onto it."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass  # always the current sys.stderr
+
+
 def _configure_logging(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("curate: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -201,7 +214,7 @@ def grade(
             "--workers",
             min=0,
             max=64,
-            help="Grading processes. 0 (default): one per CPU once the input reaches 5,000 records "
+            help="Grading processes. 0 (default): one per CPU once 5,000 records wait to be graded "
             "(a pool takes ~1 s to start), else this process; 1: always this process.",
         ),
     ] = 0,

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.errors import InputError
+from pipeline.errors import InputError, ParseError
 from pipeline.grading import grade_lines
 from pipeline.grading.parallel import AUTO, grade_jsonl, grade_stored
 from pipeline.literature.record_jsonl import numbered_lines, utf8_lines
@@ -37,7 +37,9 @@ def grade_command(ids: list[str], input: Path | None, text_only: bool, workers: 
         records = _file_records(input) if input is not None else _stored_records(ids)
         lines = grade_lines(records, text_only=text_only, workers=workers)
     out, count = sys.stdout, 0
-    show = watched()  # counting what is to come costs a read of the input: only for a person watching
+    # only for a person watching (counting costs a read of the input), and not when stdout is the same
+    # terminal: the bar would redraw over the lines
+    show = watched() and not sys.stdout.isatty()
     with stage("grading", _expected(ids, input) if show else None, enabled=show) as bar:
         for line in lines:
             out.write(line + "\n")
@@ -57,11 +59,13 @@ def _expected(ids: list[str], input: Path | None) -> int | None:
         from pipeline.wiring import open_store
 
         with open_store(Settings()) as store:
-            return store.stats().total
+            return store.count()
     if not input.is_file() or _is_xml(input):
         return None
-    with input.open("rb") as stream:
-        return sum(1 for line in stream if line.strip())  # the lines numbered_lines hands on
+    try:
+        return sum(1 for _ in _numbered_lines(input))  # the very lines that will be graded
+    except ParseError:
+        return None  # not UTF-8: grading stops there and says so
 
 
 def _is_xml(path: Path) -> bool:

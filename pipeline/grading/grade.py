@@ -63,7 +63,7 @@ def grade_records(
         for record in records:
             yield grade_record(record, text_only=text_only)
         return
-    pooled, local = worker(from_wire, grade_dict, text_only), worker(as_is, itself, text_only, here=True)
+    pooled, local = worker(from_wire, grade_dict, text_only), worker(as_is, itself, text_only)
     yield from as_grades(grade_in_chunks(records, pooled, workers, chunk_size, local=local))
 
 
@@ -75,7 +75,7 @@ def grade_lines(
         for record in records:
             yield grade_json(grade_record(record, text_only=text_only))
         return
-    pooled, local = worker(from_wire, grade_json, text_only), worker(as_is, grade_json, text_only, here=True)
+    pooled, local = worker(from_wire, grade_json, text_only), worker(as_is, grade_json, text_only)
     yield from grade_in_chunks(records, pooled, workers, chunk_size, local=local)
 
 

@@ -76,7 +76,7 @@ def from_wire(wire: Wire) -> Record:
     )
 
 
-AUTO = 0  # `workers`: one process per CPU, once the input reaches POOL_AFTER items
+AUTO = 0  # `workers`: one process per CPU, once POOL_AFTER items wait to be graded (grade_in_chunks)
 # Starting a pool costs ~1–1.5 s (measured: 5,000 records took as long with two workers as with one;
 # 10,000 took 3.5–3.9 s with two, 4.5–4.7 s with one), so smaller inputs are graded in this process.
 POOL_AFTER = 5_000
@@ -95,11 +95,13 @@ def grade_in_chunks(
 ) -> Iterator[T]:
     """Results of `work` on chunks of items in `workers` processes (each item `encode`d first, unless None
     when items travel as they are), in input order; `local` is the same work on items as given, in this
-    process. `workers` 1 grades here, as does AUTO on one CPU; elsewhere AUTO decides by the input's size:
-    - text items (record JSON, stored JSON; ~5 KB each) are read ahead up to POOL_AFTER: fewer are graded
-      here, more go to a pool;
+    process. `workers` 1 grades here, as does AUTO on one CPU. Elsewhere AUTO starts a pool once POOL_AFTER
+    items are waiting to be graded:
+    - text items (record JSON, stored JSON; ~5 KB each) are read ahead up to POOL_AFTER, then all go to the
+      pool, or all are graded here when the input ends sooner;
     - Record objects (~23 KB each in memory) are not held back: the first POOL_AFTER are graded here while
-      they are counted, and any after them go to a pool.
+      they are counted, the next POOL_AFTER read ahead encoded (~3 KB each), and a pool takes over only
+      when they fill (the first part can no longer gain from it).
 
     In a pool at most two chunks per worker are in flight, so the input is never read further ahead and
     memory stays flat however large it is. When the input fails part way (a bad line, an ID not in the
@@ -110,18 +112,17 @@ def grade_in_chunks(
     count = cpu_count() if workers == AUTO else workers
     if count <= 1:
         yield from _in_process(stream, local)
-    elif workers != AUTO:
-        yield from _pooled(stream, work, count, chunk_size, encode)
-    elif encode is None:
-        head, failure = _read_chunk(stream, POOL_AFTER, None)
-        large = failure is None and len(head) == POOL_AFTER
-        replay = itertools.chain(_replay(head, failure), stream)
-        yield from _pooled(replay, work, count, chunk_size, encode) if large else _in_process(replay, local)
-    else:
+        return
+    if workers == AUTO and encode is not None:
         yield from _in_process(islice(stream, POOL_AFTER), local)
-        first = next(stream, _END)
-        if first is not _END:  # the input goes on: the rest in a pool
-            yield from _pooled(itertools.chain([first], stream), work, count, chunk_size, encode)
+        stream, encode, local = map(encode, stream), None, work  # the rest as encoded, cheaper to hold
+    if workers == AUTO:
+        head, failure = _read_chunk(stream, POOL_AFTER, None)
+        stream = itertools.chain(_replay(head, failure), stream)
+        if failure is not None or len(head) < POOL_AFTER:
+            yield from _in_process(stream, local)
+            return
+    yield from _pooled(stream, work, count, chunk_size, encode)
 
 
 def cpu_count() -> int:
@@ -164,7 +165,7 @@ def _pooled(
             while True:
                 chunk, failure = _read_chunk(stream, chunk_size, encode)
                 if chunk:
-                    pending.append(pool.submit(work, chunk))
+                    pending.append(pool.submit(_portable, work, chunk))
                 if failure is not None or not chunk:
                     break
                 if len(pending) >= 2 * workers:
@@ -215,8 +216,8 @@ def grade_jsonl(
     done in the parent it would cap a pool at ~7,000 records/s however many cores there are.
     """
     read = partial(_jsonl_record, origin=origin)
-    work, local = worker(read, grade_json, text_only), worker(read, grade_json, text_only, here=True)
-    return grade_in_chunks(lines, work, workers, chunk_size, local=local, encode=None)
+    work = worker(read, grade_json, text_only)
+    return grade_in_chunks(lines, work, workers, chunk_size, local=work, encode=None)
 
 
 def grade_stored(
@@ -224,32 +225,35 @@ def grade_stored(
 ) -> Iterator[str]:
     """JSON lines of grades for stored records as (record_id, stored JSON), parsed by the workers
     (~120 µs a record, which would otherwise cap the pool at the parent's ~8,000 records/s)."""
-    work, local = (
-        worker(_stored_record, grade_json, text_only),
-        worker(_stored_record, grade_json, text_only, here=True),
-    )
-    return grade_in_chunks(rows, work, workers, chunk_size, local=local, encode=None)
+    work = worker(_stored_record, grade_json, text_only)
+    return grade_in_chunks(rows, work, workers, chunk_size, local=work, encode=None)
 
 
 def worker(
-    read: Callable[[Any], Record], write: Callable[[Grade], T], text_only: bool, *, here: bool = False
+    read: Callable[[Any], Record], write: Callable[[Grade], T], text_only: bool
 ) -> Callable[[list[Any]], list[T | ChunkFailure]]:
-    """The function a worker runs on a chunk: `read` each item into a Record, grade it, `write` the grade
-    (module-level functions or partials, so that it pickles). `here`: for chunks graded in this process,
-    whose errors need not cross a process boundary (they are kept as they are, cause chain and all)."""
-    return partial(_grade_chunk, read=read, write=write, text_only=text_only, portable=not here)
+    """The function run on a chunk, in a worker or here: `read` each item into a Record, grade it, `write`
+    the grade (module-level functions or partials, so that it pickles)."""
+    return partial(_grade_chunk, read=read, write=write, text_only=text_only)
 
 
 def _grade_chunk(
-    chunk: list[Any],
-    read: Callable[[Any], Record],
-    write: Callable[[Grade], T],
-    text_only: bool,
-    portable: bool,
+    chunk: list[Any], read: Callable[[Any], Record], write: Callable[[Grade], T], text_only: bool
 ) -> list[T | ChunkFailure]:
     from pipeline.grading.grade import grade_record  # grade.py imports this module
 
-    return _each(chunk, lambda item: write(grade_record(read(item), text_only=text_only)), portable)
+    return _each(chunk, lambda item: write(grade_record(read(item), text_only=text_only)))
+
+
+def _portable(
+    work: Callable[[list[Any]], list[T | ChunkFailure]], chunk: list[Any]
+) -> list[T | ChunkFailure]:
+    """`work` in a worker: a failure must survive pickling to reach the parent. (Graded here, an error
+    stays as it is, cause chain and all.)"""
+    results = work(chunk)
+    if results and isinstance(results[-1], ChunkFailure):
+        results[-1] = ChunkFailure(_picklable(results[-1].error))
+    return results
 
 
 def _jsonl_record(item: tuple[int, str], origin: str) -> Record:
@@ -266,16 +270,15 @@ def grade_dict(grade: Grade) -> dict[str, Any]:
     return grade.model_dump()
 
 
-def _each(chunk: list[Any], work: Callable[[Any], T], portable: bool) -> list[T | ChunkFailure]:
+def _each(chunk: list[Any], work: Callable[[Any], T]) -> list[T | ChunkFailure]:
     """`work` on each item until one fails: the results before it, then the failure in its place, so the
-    parent yields exactly what one process would have before raising (not one exception for the chunk).
-    `portable`: the failure must survive pickling (a worker's)."""
+    parent yields exactly what one process would have before raising (not one exception for the chunk)."""
     out: list[T | ChunkFailure] = []
     for item in chunk:
         try:
             out.append(work(item))
         except Exception as error:
-            out.append(ChunkFailure(_picklable(error) if portable else error))
+            out.append(ChunkFailure(error))
             break
     return out
 

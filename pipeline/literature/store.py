@@ -417,6 +417,10 @@ class RecordStore:
 
         return self._run(work)
 
+    def count(self) -> int:
+        """How many records the store holds (what iter_records yields)."""
+        return self._run(lambda conn: conn.execute(select(func.count()).select_from(records)).scalar_one())
+
     def stats(self) -> StoreStats:
         """Counts for `curate status`: totals, by source, identifier coverage, deletions, index size."""
 

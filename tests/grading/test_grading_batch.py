@@ -103,12 +103,12 @@ def test_auto_grades_a_small_input_here_and_a_large_one_in_one_worker_per_cpu(
 ):
     records = list(real_records.values())[:30]
     single = list(grade_lines(records, workers=1))
-    monkeypatch.setattr(parallel, "POOL_AFTER", 30)
+    monkeypatch.setattr(parallel, "POOL_AFTER", 16)
     assert list(grade_lines(records, workers=AUTO, chunk_size=8)) == single
-    assert pools == []  # 30 records: all graded here
-    monkeypatch.setattr(parallel, "POOL_AFTER", 20)
+    assert pools == []  # 16 graded here while counted, then only 14 wait: too few for a pool
+    monkeypatch.setattr(parallel, "POOL_AFTER", 15)
     assert list(grade_lines(records, workers=AUTO, chunk_size=8)) == single
-    assert pools == [2]  # the first 20 here (not held back: records are large), the other 10 in a pool
+    assert pools == [2]  # 15 here (records are not held back), then 15 wait: the pool takes them
     monkeypatch.setattr(parallel, "cpu_count", lambda: 1)
     assert list(grade_records(records, workers=AUTO)) == [grade_record(r) for r in records]
     assert pools == [2]  # one CPU: no pool, however large the input
@@ -168,3 +168,18 @@ def test_an_error_in_this_process_keeps_its_type_and_cause(real_records, monkeyp
         with pytest.raises(Unpicklable) as caught:
             run()
         assert isinstance(caught.value.__cause__, KeyError)
+
+
+def test_a_workers_unpicklable_error_reaches_the_parent_as_its_text():
+    class Unpicklable(Exception):
+        pass
+
+    def chunk_work(chunk):
+        return [*chunk, parallel.ChunkFailure(Unpicklable("lost in transit"))]
+
+    results = parallel._portable(chunk_work, ["a", "b"])
+    assert results[:2] == ["a", "b"]
+    error = results[2].error
+    assert type(error) is RuntimeError and str(error) == "Unpicklable in a grading worker: lost in transit"
+    kept = parallel._portable(lambda chunk: [parallel.ChunkFailure(InputError("line 3"))], ["a"])
+    assert isinstance(kept[0].error, InputError)  # ours pickle: sent as they are

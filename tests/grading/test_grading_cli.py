@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -172,6 +175,36 @@ def test_the_store_is_counted_for_the_bar(capsys, tmp_path, monkeypatch, real_re
     monkeypatch.setenv("CURATE_STORE_URL", url)
     with RecordStore(url) as store:
         store.upsert_many(list(real_records.values())[:12])
+        assert store.count() == 12
     monkeypatch.setattr("pipeline.cli_grade.watched", lambda: True)
     code, out, err = run_cli_text(["grade"], capsys)
     assert code == 0 and out.count("\n") == 12 and "12/12" in err
+
+
+def test_the_bar_counts_exactly_the_lines_that_are_graded(capsys, tmp_path, monkeypatch):
+    lines = (DATA / "vitamin-k2-records.jsonl").read_text(encoding="utf-8").splitlines()[:5]
+    path = tmp_path / "records.jsonl"
+    # blank to str.strip() but not to bytes.strip(): skipped by the reader, so not counted either
+    path.write_text("\n".join([lines[0], "\u3000", lines[1], "\xa0 ", *lines[2:], "\x1c"]) + "\n", "utf-8")
+    monkeypatch.setattr("pipeline.cli_grade.watched", lambda: True)
+    code, out, err = run_cli_text(["grade", "--input", str(path)], capsys)
+    assert code == 0 and out.count("\n") == 5 and "5/5" in err
+
+
+def test_no_bar_when_stdout_is_the_same_terminal(capsys, monkeypatch):
+    monkeypatch.setattr("pipeline.cli_grade.watched", lambda: True)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)  # the bar would redraw over the lines
+    code, out, err = run_cli_text(["grade", "--input", str(DATA / "vitamin-k2-records.jsonl")], capsys)
+    assert code == 0 and out.count("\n") == 38 and "38/38" not in err
+
+
+def test_log_lines_follow_stderr_while_a_bar_replaces_it(monkeypatch):
+    """Rich swaps sys.stderr while a bar is drawn, to print other output above it; a handler that kept the
+    original stream glued its lines onto the bar."""
+    from pipeline.cli import _configure_logging
+
+    _configure_logging(0, False)
+    replaced = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", replaced)
+    logging.getLogger("curate").info("skipping a DeleteCitation")
+    assert replaced.getvalue() == "curate: skipping a DeleteCitation\n"
