@@ -29,9 +29,10 @@ log = logging.getLogger("curate")
 _verbosity = 0
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever `sys.stderr` is at the time: a progress bar replaces it while it is drawn, so that
-    a log line is printed above the bar instead of glued onto it."""
+    a log line is printed above the bar instead of glued onto it. (The name must not start with "_":
+    Prefect's logging setup replaces root handlers whose class name does, taking our format with them.)"""
 
     @property  # type: ignore[override]
     def stream(self) -> Any:
@@ -44,7 +45,7 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO)
-    handler = _StderrHandler()
+    handler = StderrHandler()
     handler.setFormatter(logging.Formatter("curate: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -23,7 +23,8 @@ def test_curate_run_writes_tables_and_reports(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "1 document(s), 203 claims" in result.stderr and "38 records in the store" in result.stderr
-    assert "record store: 38 records (38 imported from the snapshot)" in result.stderr
+    # our one-line format, not Prefect's ("12:00:00.000 | INFO | curate - …"): its setup kept our handler
+    assert "\ncurate: record store: 38 records (38 imported from the snapshot)\n" in f"\n{result.stderr}"
     assert (tmp_path / ".curate" / "store.sqlite").is_file()
     assert "wrote curated/: 28 files" in result.stderr
     assert "wrote reports/: vitamin-k2.md, vitamin-k2.html, index.html" in result.stderr
