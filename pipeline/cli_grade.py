@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.errors import InputError, ParseError
 from pipeline.grading import grade_lines
@@ -17,6 +18,9 @@ from pipeline.grading.parallel import AUTO, grade_jsonl, grade_stored
 from pipeline.literature.record_jsonl import numbered_lines, utf8_lines
 from pipeline.models import DeletedCitation, Record
 from pipeline.progress import stage, watched
+
+if TYPE_CHECKING:
+    from pipeline.literature.store import RecordStore
 
 log = logging.getLogger("curate")
 
@@ -55,10 +59,7 @@ def _expected(ids: list[str], input: Path | None) -> int | None:
     if ids:
         return len(ids)
     if input is None:
-        from pipeline.settings import Settings
-        from pipeline.wiring import open_store
-
-        with open_store(Settings()) as store:
+        with _store() as store:
             return store.count()
     if not input.is_file() or _is_xml(input):
         return None
@@ -97,24 +98,24 @@ def _xml_records(path: Path) -> Iterator[Record]:
                 yield item
 
 
-def _stored_json() -> Iterator[tuple[str, str]]:
-    """(record_id, stored JSON) of every stored record, for workers to parse."""
+def _store() -> RecordStore:
+    """The configured record store (its modules imported on use: grading a file never needs them)."""
     from pipeline.settings import Settings
     from pipeline.wiring import open_store
 
-    with open_store(Settings()) as store:
+    return open_store(Settings())
+
+
+def _stored_json() -> Iterator[tuple[str, str]]:
+    """(record_id, stored JSON) of every stored record, for workers to parse."""
+    with _store() as store:
         yield from store.iter_record_json()
 
 
 def _stored_records(ids: list[str]) -> Iterator[Record]:
-    """The stored records for these IDs (all stored records when none are given); unknown IDs fail at end."""
-    from pipeline.settings import Settings
-    from pipeline.wiring import open_store
-
-    with open_store(Settings()) as store:
-        if not ids:
-            yield from store.iter_records()
-            return
+    """The stored records for these IDs, in their order; unknown IDs fail at the end (the whole store goes
+    to the workers as JSON: _stored_json)."""
+    with _store() as store:
         found = store.get_many(ids)
         yield from (found[key] for key in ids if key in found)
     missing = [key for key in ids if key not in found]

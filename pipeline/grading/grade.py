@@ -14,12 +14,11 @@ from pipeline.grading.level import evidence_level
 from pipeline.grading.models import Grade, Reason
 from pipeline.grading.parallel import (
     as_grades,
-    as_is,
     from_wire,
     grade_dict,
     grade_in_chunks,
     grade_json,
-    itself,
+    unchanged,
     worker,
 )
 from pipeline.grading.population import population
@@ -63,7 +62,7 @@ def grade_records(
         for record in records:
             yield grade_record(record, text_only=text_only)
         return
-    pooled, local = worker(from_wire, grade_dict, text_only), worker(as_is, itself, text_only)
+    pooled, local = worker(from_wire, grade_dict, text_only), worker(unchanged, unchanged, text_only)
     yield from as_grades(grade_in_chunks(records, pooled, workers, chunk_size, local=local))
 
 
@@ -75,7 +74,7 @@ def grade_lines(
         for record in records:
             yield grade_json(grade_record(record, text_only=text_only))
         return
-    pooled, local = worker(from_wire, grade_json, text_only), worker(as_is, grade_json, text_only)
+    pooled, local = worker(from_wire, grade_json, text_only), worker(unchanged, grade_json, text_only)
     yield from grade_in_chunks(records, pooled, workers, chunk_size, local=local)
 
 

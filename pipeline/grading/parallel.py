@@ -302,14 +302,9 @@ def as_grades(items: Iterable[Grade | dict[str, Any]]) -> Iterator[Grade]:
     return (item if isinstance(item, Grade) else Grade.model_validate(item) for item in items)
 
 
-def as_is(record: Record) -> Record:
-    """The `read` for records graded in this process (they need no decoding)."""
-    return record
-
-
-def itself(grade: Grade) -> Grade:
-    """The `write` for grades made in this process (they need no encoding)."""
-    return grade
+def unchanged(item: T) -> T:
+    """The `read` or `write` of work done in this process: records need no decoding, grades no encoding."""
+    return item
 
 
 def _start_method() -> BaseContext | None:
