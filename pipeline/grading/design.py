@@ -25,7 +25,7 @@ from pipeline.grading.design_text import (
 )
 from pipeline.grading.details import pooled_designs, trial_detail
 from pipeline.grading.models import Reason
-from pipeline.grading.text import RecordText
+from pipeline.grading.text import RecordText, first_hit
 from pipeline.grading.vocab import TypeRule, mesh, publication_types
 from pipeline.models import MeshHeading, PublicationType, Record
 
@@ -140,6 +140,8 @@ def _fallback(record: Record, text: RecordText, text_only: bool) -> Finding:
     from pipeline.grading.population import mesh_population, text_cell_lines
 
     animals, cells = (None, None) if text_only else mesh_population(record.mesh_headings)
+    if animals and _bench_only(text) and not _in_vivo_heading(record.mesh_headings):
+        animals = None  # a species heading on bench work: the material's source, not an animal study
     if lab := lab_design(text, animals, cells, text_cell_lines(text)):
         return lab
     if review := narrative_review(text):
@@ -147,6 +149,18 @@ def _fallback(record: Record, text: RecordText, text_only: bool) -> Finding:
     if weak := weak_observational(text):
         return weak
     return _no_design(record, text)
+
+
+def _bench_only(text: RecordText) -> bool:
+    """The text names bench work (cells, assays, in vitro) and no animal work."""
+    from pipeline.grading.population import text_cell_lines
+
+    return bool(first_hit("in_vitro", text) or text_cell_lines(text)) and first_hit("animal", text) is None
+
+
+def _in_vivo_heading(headings: list[MeshHeading]) -> bool:
+    in_vivo = set(mesh()["in_vivo"])
+    return any(h.descriptor in in_vivo for h in headings)
 
 
 def _no_design(record: Record, text: RecordText) -> Finding:

@@ -181,6 +181,8 @@ def lab_design(
     has_cells = bool(cells or mesh_cells or cell_lines)
     if not (has_animal or has_cells):
         return None
+    if not has_animal and (plant := _plant_science(text, cell_lines)):
+        return plant
     kind = "in_vitro_and_animal" if has_animal and has_cells else ("animal" if has_animal else "in_vitro")
     reasons = [reason(h, f"design={kind}") for h in (animal, cells) if h is not None]
     reasons += [
@@ -192,6 +194,14 @@ def lab_design(
         reasons.append(Reason(signal="text", evidence=", ".join(cell_lines), effect="cell lines named"))
     confidence = 0.75 if len(reasons) >= 2 else 0.6
     return Finding(kind, None, confidence, reasons)
+
+
+def _plant_science(text: RecordText, cell_lines: list[str]) -> Finding | None:
+    """Bench work on plants (their cells, tissues or enzymes), no animal or human cells: `other`."""
+    plant = first_hit("plant", text)
+    if plant is None or cell_lines or first_hit("animal_cells", text) is not None:
+        return None
+    return Finding("other", "plant science", 0.6, [reason(plant, "design=other (plant science)")])
 
 
 def narrative_review(text: RecordText) -> Finding | None:
@@ -207,8 +217,13 @@ def narrative_review(text: RecordText) -> Finding | None:
 
 def weak_observational(text: RecordText) -> Finding | None:
     """People studied and associations reported, but no design named: observational, low confidence."""
-    people, assoc = first_hit("humans", text), first_hit("weak_observational", text)
-    if people is None or assoc is None or not text.abstract:
+    people = first_hit("humans", text)
+    if people is None or not text.abstract:
+        return None
+    assoc = first_hit("weak_observational", text)
+    if assoc is None and not any(first_hit(g, text) for g in ("tool_development", "plant")):
+        assoc = first_hit("primary_study", text)  # people studied, though nothing is said to be associated
+    if assoc is None:
         return None
     reasons = [reason(people, "humans studied"), reason(assoc, "design=observational (no design named)")]
     return Finding("observational", None, 0.5, reasons)

@@ -278,3 +278,128 @@ def test_narrative_review_is_low_confidence_and_says_why():
 def test_a_study_that_cites_recent_studies_is_not_a_narrative_review():
     abstract = "Recent studies have shown benefits. We enrolled 120 adults and found lower weight (p < 0.01)."
     assert grade_record(make("Probiotics in adults", abstract), text_only=True).evidence_type != "review"
+
+
+# Round 3 (README "What changed in the cues"): human studies that name no design, bench work named by its
+# method rather than by cells, plants, tools, and words that only look like a synthesis.
+ROUND_3_CASES = [
+    (
+        "Shear wave elastography under hypoglossal nerve stimulation",
+        "Sleep laboratory parameters of a cohort of 18 patients were analysed.",
+        "observational",
+        None,
+    ),
+    (
+        "Bariatric surgery in a real-world setting",
+        "A longitudinal registry-based observation study of 122,567 patients undergoing surgery.",
+        "observational",
+        None,
+    ),
+    (
+        "Deep-learning CT prediction of survival",
+        "This prognostic study used routinely collected scans from ten institutions.",
+        "observational",
+        None,
+    ),
+    (
+        "Validity of a belt-worn accelerometer",
+        "This study evaluated the validity of the device in two parts, with 10 healthy participants each.",
+        "observational",
+        None,
+    ),
+    (
+        "A pulmonary imaging pipeline",
+        "We designed a software pipeline for imaging research in patients with lung disease.",
+        "other",
+        None,
+    ),
+    (
+        "Keap1 and nuclear export of Nrf2",
+        "Deletion and mutagenesis studies identified a nuclear export signal in Keap1.",
+        "in_vitro",
+        None,
+    ),
+    (
+        "A urea transporter isoform in testis",
+        "We isolated a 1.4-kb cDNA encoding the isoform; expressed in Xenopus oocytes, it takes up urea.",
+        "in_vitro",
+        None,
+    ),
+    (
+        "Detection of toxic oligomers",
+        "Designed peptides serve as the capture agent in a soluble oligomer binding assay.",
+        "in_vitro",
+        None,
+    ),
+    (
+        "Structure of an immune regulator",
+        "We describe a crystal structure of the human IgV domain with bound calcium.",
+        "in_vitro",
+        None,
+    ),
+    (
+        "Photochromism of coordination cages",
+        "Host-guest complexes were characterized by X-ray crystallography.",
+        "other",
+        None,
+    ),
+    (
+        "Mangrin enhances salt tolerance",
+        "Expression of the mangrove plant protein in tobacco cell lines enhanced salt tolerance.",
+        "other",
+        "plant science",
+    ),
+    (
+        "A plant extract against hepatoma",
+        "The leaf extract of a medicinal plant species inhibited proliferation of hepatoma cells in vitro.",
+        "in_vitro",
+        None,
+    ),
+    (
+        "Drug-targetable genes for eczema",
+        "This study analyzed data obtained by meta-analysis of 2 genome-wide association studies; "
+        "eQTL data were used for Mendelian randomization.",
+        "observational",
+        None,
+    ),
+    (
+        "ST8SIA6 sialylates CD24",
+        "We performed a systematic pan-cancer analysis and showed sialylation in breast cancer cells.",
+        "in_vitro",
+        None,
+    ),
+    (
+        "Insights into zinc-ion storage in MoS2 nanosheets",
+        "Doped carbon quantum dots widen the interlayer spacing of the anode.",
+        "other",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "abstract", "expected", "detail"), ROUND_3_CASES)
+def test_round_3_text_cues(title: str, abstract: str, expected: str, detail: str | None):
+    grade = grade_record(make(title, abstract), text_only=True)
+    assert grade.evidence_type == expected
+    if detail:
+        assert detail in (grade.design_detail or "")
+
+
+def test_a_human_study_without_design_words_is_observational_at_low_confidence():
+    grade = grade_record(
+        make("Eye tracking in infants", "Of 54 infants enrolled, 50 completed the task; we show it works"),
+        text_only=True,
+    )
+    assert (grade.evidence_type, grade.confidence) == ("observational", 0.5)
+    assert any("no design named" in r.effect for r in grade.reasons)
+
+
+def test_species_heading_on_bench_work_is_the_material_not_an_animal_study():
+    abstract = "Protein phosphatase activity was measured in erythrocyte membranes with kinase assays."
+    bench = grade_record(make("Phosphatase in red cells", abstract, mesh=("Animals", "Mice")))
+    assert bench.evidence_type == "in_vitro"
+    headings = ("Mice", "Disease Models, Animal")
+    in_vivo = grade_record(make("Phosphatase in red cells", abstract, mesh=headings))
+    assert in_vivo.evidence_type == "in_vitro_and_animal"
+    silent = grade_record(make("Phosphatase in red cells", "Activity was higher.", mesh=("Mice",)))
+    assert silent.evidence_type == "animal"  # the text names no bench work: the heading still speaks
