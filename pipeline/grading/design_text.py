@@ -3,9 +3,10 @@
 Precedence (first wins): notices, editorials, protocols, bibliometric analyses > meta-analysis >
 systematic review > guideline > review of case reports > review > randomised trial > non-randomised trial >
 case series > case report > observational. Trials and observational cues on animals make an animal study.
-When none of these speak (design.py): animals and/or cells (levels of mechanism), then a narrative review
-that never names itself (it summarises studies and reports none of its own; low confidence), then humans
-with association words (observational, low confidence), else `other`.
+When none of these speak (design.py): animals and/or cells (levels of mechanism; bench work on plants is
+`other`), then a narrative review that never names itself (it summarises studies and reports none of its
+own; low confidence), then people studied with association words, or reporting a study of their own that
+builds no tool (observational, low confidence), else `other`.
 """
 
 from __future__ import annotations
@@ -216,7 +217,8 @@ def narrative_review(text: RecordText) -> Finding | None:
 
 
 def weak_observational(text: RecordText) -> Finding | None:
-    """People studied and associations reported, but no design named: observational, low confidence."""
+    """People studied, and associations reported or a study of their own (unless it builds a tool or
+    studies plants), but no design named: observational, low confidence."""
     people = first_hit("humans", text)
     if people is None or not text.abstract:
         return None
