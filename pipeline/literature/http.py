@@ -31,6 +31,9 @@ import requests
 from pipeline.errors import FetchError
 
 log = logging.getLogger(__name__)
+# backoff jitter from its own generator: retries never disturb (or depend on) the global `random` state
+# that callers may have seeded
+_JITTER = random.Random()
 
 T = TypeVar("T")
 Params = Mapping[str, Any]
@@ -249,7 +252,7 @@ class HttpClient:
 
     def _delay(self, retry: int, last: RetryableResponse, call: _Call) -> float:
         """Full-jitter exponential backoff, at least the server's Retry-After (up to the cap)."""
-        jitter = random.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (retry - 1)))
+        jitter = _JITTER.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (retry - 1)))
         if last.retry_after is None:
             return jitter
         if last.retry_after > self.backoff_cap:
