@@ -33,6 +33,7 @@ from pipeline.models import AbstractSection, Record
 
 DATA = Path(__file__).parents[1] / "tests" / "data" / "grading"
 HELD_OUT = DATA / "heldout"
+FRESH = DATA / "fresh"  # labelled blind after the third round of cue work; never used to tune a cue
 UNSEEN = DATA / "unseen"  # labels only: its records are the ones in DATA that DATA's labels leave out
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
@@ -175,6 +176,7 @@ def main() -> None:
     report_accuracy("labelled set", DATA)
     report_accuracy("held-out set", HELD_OUT)
     report_accuracy("unseen set", UNSEEN, records_in=DATA)
+    report_accuracy("fresh set", FRESH)
     if args.n > 0:
         report_speed(args.n, args.workers)
     if args.cli > 0:

@@ -16,6 +16,7 @@ from pipeline.models import Record
 
 DATA = Path(__file__).parents[1] / "data" / "grading"
 HELD_OUT = DATA / "heldout"
+FRESH = DATA / "fresh"
 
 
 def read_records(path: Path) -> list[Record]:
@@ -70,3 +71,14 @@ def held_out_labels() -> list[dict]:
 def unseen_labels() -> list[dict]:
     """Labels for the records of tests/data/grading that its labels.yaml leaves out (read from there)."""
     return labels_in(DATA / "unseen")
+
+
+@pytest.fixture(scope="session")
+def fresh_records() -> dict[str, Record]:
+    """The fresh set's records (tests/data/grading/fresh), by record_id."""
+    return records_in(FRESH)
+
+
+@pytest.fixture(scope="session")
+def fresh_labels() -> list[dict]:
+    return labels_in(FRESH)

@@ -45,6 +45,19 @@ def test_unseen_set_labels_every_record_the_labelled_set_leaves_out(unseen_label
     assert ids | {row["id"] for row in labels} == set(real_records)  # together: every record of the files
 
 
+def test_fresh_set_labels_every_record_with_an_abstract_and_is_new(
+    fresh_labels, fresh_records, real_records, held_out_records
+):
+    for row in fresh_labels:
+        assert row["type"] is None or row["type"] in EVIDENCE_TYPES, row
+        assert row["ref"] in ("pubmed", "reading") and len(row["why"]) > 10, row
+    ids = [row["id"] for row in fresh_labels]
+    assert len(ids) == len(set(ids)) >= 100
+    with_abstract = {rid for rid, r in fresh_records.items() if r.abstract and len(r.abstract) >= 100}
+    assert set(ids) == with_abstract  # every record of the files, none chosen by its content
+    assert not set(ids) & (set(real_records) | set(held_out_records))  # never seen by any cue round
+
+
 def test_scores():
     result = evaluate(
         [
