@@ -18,6 +18,7 @@ import re
 
 from pipeline.grading.design_text import (
     Finding,
+    bench_work,
     design_from_text,
     lab_design,
     narrative_review,
@@ -140,9 +141,18 @@ def _fallback(record: Record, text: RecordText, text_only: bool) -> Finding:
     from pipeline.grading.population import mesh_population, text_cell_lines
 
     animals, cells = (None, None) if text_only else mesh_population(record.mesh_headings)
+    source = None
     if animals and _bench_only(text) and not _in_vivo_heading(record.mesh_headings):
-        animals = None  # a species heading on bench work: the material's source, not an animal study
+        source, animals = animals, None  # a species heading on bench work: the material's source
     if lab := lab_design(text, animals, cells, text_cell_lines(text)):
+        if source:
+            why = "species heading read as the source of the material, not an animal study"
+            return Finding(
+                lab.design,
+                lab.detail,
+                lab.confidence,
+                [*lab.reasons, Reason(signal="mesh", evidence=source, effect=why)],
+            )
         return lab
     if review := narrative_review(text):
         return review
@@ -155,7 +165,8 @@ def _bench_only(text: RecordText) -> bool:
     """The text names bench work (cells, assays, in vitro) and no animal work."""
     from pipeline.grading.population import text_cell_lines
 
-    return bool(first_hit("in_vitro", text) or text_cell_lines(text)) and first_hit("animal", text) is None
+    bench = bench_work(text) or text_cell_lines(text)
+    return bool(bench) and first_hit("animal", text) is None and not text.has_word("both", "animals")
 
 
 def _in_vivo_heading(headings: list[MeshHeading]) -> bool:

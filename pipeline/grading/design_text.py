@@ -177,7 +177,7 @@ def lab_design(
     text: RecordText, mesh_animals: str | None, mesh_cells: str | None, cell_lines: list[str]
 ) -> Finding | None:
     """Animals and/or cells under study, from text cues, MeSH headings (names given) and named cell lines."""
-    animal, cells = first_hit("animal", text), first_hit("in_vitro", text)
+    animal, cells = first_hit("animal", text), bench_work(text)
     has_animal = bool(animal or mesh_animals)
     has_cells = bool(cells or mesh_cells or cell_lines)
     if not (has_animal or has_cells):
@@ -195,6 +195,21 @@ def lab_design(
         reasons.append(Reason(signal="text", evidence=", ".join(cell_lines), effect="cell lines named"))
     confidence = 0.75 if len(reasons) >= 2 else 0.6
     return Finding(kind, None, confidence, reasons)
+
+
+def bench_work(text: RecordText) -> Hit | None:
+    """Cells or bench work named in the text; a method that is also used on people (an enzymatic assay,
+    a recombinant protein, marrow-derived cells) counts only when the record does not study people."""
+    if hit := first_hit("in_vitro", text):
+        return hit
+    method = first_hit("bench_method", text)
+    return None if method is None or _people_studied(text) else method
+
+
+def _people_studied(text: RecordText) -> bool:
+    return first_hit("humans", text) is not None and (
+        first_hit("weak_observational", text) is not None or first_hit("primary_study", text) is not None
+    )
 
 
 def _plant_science(text: RecordText, cell_lines: list[str]) -> Finding | None:
@@ -222,13 +237,14 @@ def weak_observational(text: RecordText) -> Finding | None:
     people = first_hit("humans", text)
     if people is None or not text.abstract:
         return None
-    assoc = first_hit("weak_observational", text)
+    assoc, confidence = first_hit("weak_observational", text), 0.5
     if assoc is None and not any(first_hit(g, text) for g in ("tool_development", "plant")):
-        assoc = first_hit("primary_study", text)  # people studied, though nothing is said to be associated
+        # people studied, though nothing is said to be associated: weaker still
+        assoc, confidence = first_hit("primary_study", text), 0.45
     if assoc is None:
         return None
     reasons = [reason(people, "humans studied"), reason(assoc, "design=observational (no design named)")]
-    return Finding("observational", None, 0.5, reasons)
+    return Finding("observational", None, confidence, reasons)
 
 
 def _strength(hit: Hit) -> float:

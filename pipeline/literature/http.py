@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import random
 import re
 import threading
@@ -32,8 +33,9 @@ from pipeline.errors import FetchError
 
 log = logging.getLogger(__name__)
 # backoff jitter from its own generator: retries never disturb (or depend on) the global `random` state
-# that callers may have seeded
+# that callers may have seeded; reseeded in a forked child, or forked workers would retry in step
 _JITTER = random.Random()
+os.register_at_fork(after_in_child=_JITTER.seed)
 
 T = TypeVar("T")
 Params = Mapping[str, Any]

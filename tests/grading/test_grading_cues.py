@@ -61,7 +61,11 @@ _TOKENS = st.sampled_from(
         "we this a the were was patients cases review reviewed randomly randomised assigned cohort "
         "study meta-analysis systematic mice rats cells in vitro vivo old year 45-year-old two sibs "
         "trial secondary analysis of non-randomised case report literature recent studies have shown "
-        "board chart peer . , : ( ) 12 3 and or to"
+        "board chart peer . , : ( ) 12 3 and or to "
+        # round 3: words of the newer cues, and the decimals their sentence windows must not stop at
+        "data study-level crystal structure 2.1 domain protein assay binding cdna isolated cloned "
+        "mutagenesis xenopus oocytes recombinant derived monocyte-derived plants plant growth "
+        "observation prognostic implemented in c++ r software pipeline designed of 18"
     ).split()
 )
 
