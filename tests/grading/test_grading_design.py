@@ -259,27 +259,6 @@ TEXT_ONLY_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("title", "abstract", "expected", "detail"), TEXT_ONLY_CASES)
-def test_text_only_cues(title: str, abstract: str, expected: str, detail: str | None):
-    grade = grade_record(make(title, abstract), text_only=True)
-    assert grade.evidence_type == expected
-    if detail:
-        assert detail in (grade.design_detail or "")
-
-
-def test_narrative_review_is_low_confidence_and_says_why():
-    grade = grade_record(
-        make("Gut flora", "Recent studies have shown that probiotics matter."), text_only=True
-    )
-    assert (grade.evidence_type, grade.confidence, grade.level) == ("review", 0.5, None)
-    assert any("no study of its own" in r.effect for r in grade.reasons)
-
-
-def test_a_study_that_cites_recent_studies_is_not_a_narrative_review():
-    abstract = "Recent studies have shown benefits. We enrolled 120 adults and found lower weight (p < 0.01)."
-    assert grade_record(make("Probiotics in adults", abstract), text_only=True).evidence_type != "review"
-
-
 # Round 3 (README "What changed in the cues"): human studies that name no design, bench work named by its
 # method rather than by cells, plants, tools, and words that only look like a synthesis.
 ROUND_3_CASES = [
@@ -377,12 +356,25 @@ ROUND_3_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("title", "abstract", "expected", "detail"), ROUND_3_CASES)
-def test_round_3_text_cues(title: str, abstract: str, expected: str, detail: str | None):
+@pytest.mark.parametrize(("title", "abstract", "expected", "detail"), TEXT_ONLY_CASES + ROUND_3_CASES)
+def test_text_only_cues(title: str, abstract: str, expected: str, detail: str | None):
     grade = grade_record(make(title, abstract), text_only=True)
     assert grade.evidence_type == expected
     if detail:
         assert detail in (grade.design_detail or "")
+
+
+def test_narrative_review_is_low_confidence_and_says_why():
+    grade = grade_record(
+        make("Gut flora", "Recent studies have shown that probiotics matter."), text_only=True
+    )
+    assert (grade.evidence_type, grade.confidence, grade.level) == ("review", 0.5, None)
+    assert any("no study of its own" in r.effect for r in grade.reasons)
+
+
+def test_a_study_that_cites_recent_studies_is_not_a_narrative_review():
+    abstract = "Recent studies have shown benefits. We enrolled 120 adults and found lower weight (p < 0.01)."
+    assert grade_record(make("Probiotics in adults", abstract), text_only=True).evidence_type != "review"
 
 
 def test_a_human_study_without_design_words_is_observational_at_low_confidence():
