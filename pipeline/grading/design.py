@@ -15,6 +15,7 @@ In text-only mode steps 1 and 3 are skipped, and MeSH plays no part in step 4.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from pipeline.grading.design_text import (
     Finding,
@@ -147,12 +148,7 @@ def _fallback(record: Record, text: RecordText, text_only: bool) -> Finding:
     if lab := lab_design(text, animals, cells, text_cell_lines(text)):
         if source:
             why = "species heading read as the source of the material, not an animal study"
-            return Finding(
-                lab.design,
-                lab.detail,
-                lab.confidence,
-                [*lab.reasons, Reason(signal="mesh", evidence=source, effect=why)],
-            )
+            return replace(lab, reasons=[*lab.reasons, Reason(signal="mesh", evidence=source, effect=why)])
         return lab
     if review := narrative_review(text):
         return review

@@ -215,8 +215,7 @@ def grade_jsonl(
     Reading a record from JSON costs ~145 µs, three times what the parent spends per record otherwise:
     done in the parent it would cap a pool at ~7,000 records/s however many cores there are.
     """
-    read = partial(_jsonl_record, origin=origin)
-    work = worker(read, grade_json, text_only)
+    work = worker(partial(_jsonl_record, origin=origin), grade_json, text_only)
     return grade_in_chunks(lines, work, workers, chunk_size, local=work, encode=None)
 
 
