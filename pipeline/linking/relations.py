@@ -10,9 +10,10 @@ The rules, in the order they decide (each reason names the aspect and both sides
    the authors' words), or the claim asserts harm and the record a benefit, or the two move a shared
    mechanism opposite ways → `contradicts`.
 5. Anything short of agreement makes it `partial`: a combination the record lacks, the claim's outcome or
-   mechanism not reported, an indirect population (a claim about patients backed by cells or animals, or
-   the reverse), another form or dose of the supplement, the supplement only as "vitamin K", a review
-   offered for a clinical claim, or no condition named where the claim names one.
+   mechanism not reported, an indirect population (a claim about patients backed by cells or animals) or
+   another one (a claim about mice backed by patients), another form or dose of the supplement, the
+   supplement only as "vitamin K", a review offered for a clinical claim, or no condition named where the
+   claim names one.
 6. Otherwise `supports`.
 
 `score` is the share of weighted entity aspects that agree (0–1), a number a report can explain.
@@ -170,7 +171,7 @@ def _contradiction(
     nothing about recurrence, a trial in patients nothing about mice, and a review reports no finding."""
     if agree.mechanism_outcome.status != "match" or agree.condition.status == "conflict":
         return None
-    if grade is not None and (grade.level is None or _indirect(view, grade, agree)):
+    if grade is not None and (grade.level is None or _population_gap(view, grade, agree)[0]):
         return None
     results = _results(record)
     effects = view.entities.outcomes + view.entities.mechanisms
@@ -273,12 +274,12 @@ def _gaps(
         )
     ):
         gaps.append("partial: the record speaks of vitamin K as a class, not this form")
-    indirect = _indirect(view, grade, agree)
-    if indirect:
-        gaps.append(f"partial: indirect population ({indirect})")
+    population, indirect = _population_gap(view, grade, agree)
+    if population:
+        gaps.append(f"partial: {'indirect population' if indirect else 'another population'} ({population})")
     if grade is not None and view.about_people and grade.evidence_type in ("review", "other"):
         gaps.append(f"partial: a {grade.evidence_type} offered for a clinical claim")
-    return gaps, bool(indirect)
+    return gaps, indirect
 
 
 def _unreported(claim: Entities, record: Entities) -> list[str]:
@@ -299,15 +300,19 @@ def _specific(entities: Entities) -> bool:
     return any(not vocabulary().terms[m.id].generic for m in entities.conditions)
 
 
-def _indirect(view: ClaimView, grade: Grade | None, agree: EntityAgreement) -> str | None:
+def _population_gap(view: ClaimView, grade: Grade | None, agree: EntityAgreement) -> tuple[str | None, bool]:
+    """Why the record's population is not the claim's, and whether that makes it indirect evidence.
+
+    Only cells or animals offered for a claim about people are *indirect* (the issue's
+    `indirect_population`); people offered for a claim about cells or mice are another population, a
+    shortfall of the same weight that no curator would call weaker evidence."""
     kinds = set(grade.population.kinds) if grade else set()
     evidence = grade.evidence_type if grade else None
+    studied = ", ".join(sorted(kinds)) or evidence
     if view.about_people and (evidence in PRECLINICAL or (kinds and "humans" not in kinds)):
-        return f"the claim is about people; the record studies {', '.join(sorted(kinds)) or evidence}"
+        return f"the claim is about people; the record studies {studied}", True
     if view.about_lab and (evidence in CLINICAL_TYPES or kinds == {"humans"}):
-        return (
-            f"the claim is about cells or animals; the record studies {', '.join(sorted(kinds)) or evidence}"
-        )
+        return f"the claim is about cells or animals; the record studies {studied}", False
     if agree.population.status == "conflict" and not grade:
-        return agree.population.reason
-    return None
+        return agree.population.reason, view.about_people
+    return None, False

@@ -12,9 +12,13 @@ GOLD = Path(__file__).parents[1] / "data" / "linking" / "gold.yaml"
 
 
 @pytest.fixture(scope="module")
-def seed_scores(seed_doc, seed_store):
-    result = link_document(seed_doc, seed_store, top_k=5)
-    return score(load_gold(GOLD), result.links, result.verdicts, k=5)
+def seed_result(seed_doc, seed_store):
+    return link_document(seed_doc, seed_store, top_k=5)
+
+
+@pytest.fixture(scope="module")
+def seed_scores(seed_result):
+    return score(load_gold(GOLD), seed_result.links, seed_result.verdicts, k=5)
 
 
 def test_the_gold_names_only_claims_and_records_that_exist(seed_doc, seed_records):
@@ -33,6 +37,21 @@ def test_recall_at_5_and_contradiction_precision_on_the_seed(seed_scores):
     assert seed_scores.confusion["contradicts"].get("contradicts", 0) >= 15
     assert seed_scores.flags["unresolved_marker"] == 110  # the seed's lost reference list
     assert seed_scores.flags["contradicted"] >= 10
+
+
+def test_indirect_population_is_only_cells_or_animals_offered_for_people(seed_doc, seed_result):
+    """The page's "recurrence … in animal models" bullet is backed by trials in patients: another
+    population, but not the indirect evidence the flag warns about (it once raised it, saying the reverse)."""
+    reasons = {(k.claim_id, k.record_id): " ".join(k.reasons) for k in seed_result.links}
+    animals = next(c for c in seed_doc.claims if "recurrence post-hepatectomy in animal" in c.text)
+    for verdict in seed_result.verdicts:
+        for flag in verdict.flags:
+            if flag.kind == "indirect_population":
+                assert verdict.claim_id != animals.claim_id
+                assert all("claim is about people" in reasons[verdict.claim_id, r] for r in flag.links)
+    animal_links = [k for k in seed_result.links if k.claim_id == animals.claim_id]
+    wanted = "another population (the claim is about cells or animals"
+    assert any(wanted in r for k in animal_links for r in k.reasons)
 
 
 def link(claim: str, record: str, relation: str, rank: int | None = 1) -> Link:

@@ -72,6 +72,17 @@ def test_cells_for_a_clinical_claim_are_partial_and_indirect(seed_doc, seed_reco
     assert any("indirect population" in r for r in a.reasons)
 
 
+def test_patients_for_a_claim_about_animals_are_another_population_not_indirect(seed_doc, seed_records):
+    """The page's "recurrence … in animal models" bullet and the Mizuta 2006 trial in patients: a
+    shortfall, but not the indirect evidence the flag warns about (that is cells or mice for people)."""
+    a = judge(seed_doc, seed_records, "Suppressed tumour recurrence post-hepatectomy", "pmid:16400650")
+    assert a.relation == "partial"
+    assert not a.indirect
+    assert "partial: another population (the claim is about cells or animals; the record studies" in " ".join(
+        a.reasons
+    )
+
+
 def test_a_record_without_text_is_not_judged(seed_doc, seed_records):
     a = judge(
         seed_doc, seed_records, "In liver cancer, VK2 supplementation", "doi:10.1038/s41598-020-64880-x"
