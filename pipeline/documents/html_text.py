@@ -1,14 +1,22 @@
 """HTML → the Markdown-like text the block splitter reads, with a map back to source lines.
 
-Standard library only (`html.parser`): headings become `#` lines, list items `-` bullets, table rows `|`
-rows, `<sup>1,5</sup>` a bracketed marker `[1,5]` (the page kept its superscripts, so they are explicit),
-and script, style and navigation furniture disappear. No tag ever reaches a claim.
+Standard library only (`html.parser`): headings become `#` lines, list items `-` bullets (`1.` in an
+`<ol>`, so a reference list keeps its numbers), table rows `|` rows, `<sup>1,5</sup>` a bracketed marker
+`[1,5]` (the page kept its superscripts, so they are explicit), and script, style and navigation
+furniture disappear. No tag ever reaches a claim.
+
+Links to a paper are where real pages keep their references, so an `href` naming a PMID, PMCID or DOI
+(PubMed, PMC, Europe PMC, doi.org) is kept: after the link's text as `<https://doi.org/…>`, or, for a
+superscript marker that is one link, as the marker's own link `[1](https://pubmed.ncbi.nlm.nih.gov/…)`.
+Other links keep only their text.
 """
 
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+
+from pipeline.literature.identifiers import find_identifiers
 
 SKIP = {"script", "style", "noscript", "template", "svg", "head", "nav", "footer", "aside", "form", "button"}
 BLOCK = {
@@ -48,6 +56,10 @@ class _Reducer(HTMLParser):
         self.row: list[str] | None = None
         self.cell: list[str] | None = None
         self.rows_in_table = 0
+        self.lists: list[int | None] = []  # per open list: the next <ol> number, None for <ul>
+        self.href: str | None = None  # a paper's URL while inside its <a>
+        self.anchor: list[str] = []  # the text of that <a>
+        self.sup_links: list[str] = []
 
     # -------------------------------------------------------------- output
     def _newline(self, blank: bool = False) -> None:
@@ -77,7 +89,12 @@ class _Reducer(HTMLParser):
             self._write("#" * int(tag[1]) + " ")
         elif tag == "li":
             self._newline()
-            self._write("- ")
+            self._write(self._item_prefix(attrs))
+        elif tag in ("ol", "ul"):
+            self._newline(blank=True)
+            self.lists.append(_start(attrs) if tag == "ol" else None)
+        elif tag == "a":
+            self.href, self.anchor = _paper_url(attrs), []
         elif tag == "tr":
             self._newline()
             self.row = []
@@ -100,8 +117,19 @@ class _Reducer(HTMLParser):
             return
         if tag == "sup" and self.sup is not None:
             text, self.sup = "".join(self.sup), None
+            links, self.sup_links = self.sup_links, []
             m = SUP_REFS.fullmatch(text)
-            self.handle_data(f"[{m[1]}]" if m else text)
+            link = f"({links[0]})" if m and len(links) == 1 and re.fullmatch(r"\d+", m[1]) else ""
+            self.handle_data(f"[{m[1]}]{link}" if m else text)
+        elif tag == "a" and self.href is not None:
+            href, self.href = self.href, None
+            if self.sup is not None:
+                self.sup_links.append(href)
+            elif href not in "".join(self.anchor):
+                self.handle_data(f" <{href}>")
+        elif tag in ("ol", "ul") and self.lists:
+            self.lists.pop()
+            self._newline(blank=True)
         elif tag in ("td", "th") and self.cell is not None and self.row is not None:
             self.row.append(" ".join("".join(self.cell).split()).replace("|", "/"))
             self.cell = None
@@ -119,6 +147,8 @@ class _Reducer(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.skip_depth:
             return
+        if self.href is not None:
+            self.anchor.append(data)
         if self.sup is not None:
             self.sup.append(data)
         elif self.cell is not None:
@@ -131,6 +161,27 @@ class _Reducer(HTMLParser):
                     text = text.lstrip()
                 if text:
                     self._write(text, line + i)
+
+    def _item_prefix(self, attrs: list[tuple[str, str | None]]) -> str:
+        if not self.lists or self.lists[-1] is None:
+            return "- "
+        number = _start(attrs, "value") or self.lists[-1]
+        self.lists[-1] = number + 1
+        return f"{number}. "
+
+
+def _start(attrs: list[tuple[str, str | None]], name: str = "start") -> int:
+    """An `<ol start>` or `<li value>` number, 1 (or 0 for `value`) when absent or not a number."""
+    value = dict(attrs).get(name) or ""
+    return int(value) if value.strip().isdigit() and len(value.strip()) < 6 else int(name == "start")
+
+
+def _paper_url(attrs: list[tuple[str, str | None]]) -> str | None:
+    """The link's URL when it names a paper (PubMed, PMC, Europe PMC, doi.org), else None."""
+    href = (dict(attrs).get("href") or "").strip()
+    if not href.lower().startswith(("http://", "https://")) or re.search(r"[\s<>\"()]", href):
+        return None
+    return href if find_identifiers(href) else None
 
 
 def html_to_text(html: str) -> tuple[str, list[tuple[int, int]]]:

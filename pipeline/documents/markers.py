@@ -27,13 +27,25 @@ from pipeline.documents.vocab import names
 from pipeline.models import Marker
 
 DIGITS = re.compile(r"[0-9]+")
-BRACKET = re.compile(r"\[\s*([0-9]{1,4}(?:\s*[-–,]\s*[0-9]{1,4})*)\s*\]")
+# A bracketed marker may be a Markdown link to its reference, `[1](https://pubmed.ncbi.nlm.nih.gov/…)`:
+# the link is part of the marker (linking resolves it) and leaves the claim's text with the marker.
+BRACKET = re.compile(r"\[\s*([0-9]{1,4}(?:\s*[-–,]\s*[0-9]{1,4})*)\s*\](?:\(https?://[^\s()<>\"]+\))?")
 PUNCT_LIST = re.compile(r"[0-9]+(?:[-–][0-9]+)?(?:,[0-9]+(?:[-–][0-9]+)?)*")
 AFTER_MARKER = set(" \t\n\r\u00a0.,;:!?)]’'\"”/")
 WORD_STOP = set(" \t\n\r\u00a0(/[")
 GREEK = re.compile(r"[\u0370-\u03ff]")
 ACRONYM_DEF = re.compile(r"\(([A-Z][A-Za-z]{1,7})\)")
 NAME_IN_PARENS = re.compile(r"\(([A-Za-z][^\s()]*[0-9])\)")
+# Digits inside a URL, a DOI, a labelled PMID/PMCID or an e-mail address belong to it, never to a marker:
+# `(doi:10.1001/jama.292.3.358)` is one identifier, not refs 10 and 2, 92.
+NOT_PROSE = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"]+"
+    r"|\b(?:doi\s*:?\s*)?10\.\d{4,9}/[^\s<>\"]+"
+    r"|\bpmc?id\s*:?\s*(?:pmc)?\d+"
+    r"|\bpmc\d+"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    re.IGNORECASE,
+)
 
 MAX_FLAT_DIGITS = 10  # longer glued digit runs are quantities or identifiers, not flattened lists
 MAX_FLAT_REF = 199  # flattened refs beyond this are not plausible on one page
@@ -145,7 +157,11 @@ def find_candidates(text: str, start: int, end: int, doc: DocumentNames) -> list
     """Citation-marker candidates inside text[start:end], in order."""
     found: list[Candidate] = []
     taken: set[int] = set()
+    for m in NOT_PROSE.finditer(text, start, end):
+        taken.update(range(m.start(), m.end()))
     for m in BRACKET.finditer(text, start, end):
+        if m.start() in taken:
+            continue
         refs = expand_list(m[1])
         if refs:
             found.append(Candidate(m.start(), m.end(), "bracket", (Option(refs, m.start()),), True))
@@ -162,14 +178,32 @@ def find_candidates(text: str, start: int, end: int, doc: DocumentNames) -> list
             continue
         if (
             not (before.isalpha() or before in ")]")
-            or after not in AFTER_MARKER
+            or (after not in AFTER_MARKER and after not in "-–")
             or len(m[0]) > MAX_FLAT_DIGITS
         ):
             continue
         options = _flattened_options(_word_before(text, s, start), m[0], s, doc)
-        if options:
+        if options and after in ",-–" and (listed := _glued_list(text, s, end)):
+            found.append(listed)
+            taken.update(range(listed.start, listed.end))
+        elif options and after not in "-–":
             found.append(Candidate(s, e, "flattened", options, False))
     return sorted(found, key=lambda c: c.start)
+
+
+def _glued_list(text: str, s: int, end: int) -> Candidate | None:
+    """`negative2,3.` or `cancers1-4 and`: a flattened superscript that was a list, read as written.
+    Not `over2,300` (a part past the largest plausible ref, or with a leading zero, is a quantity)."""
+    m = PUNCT_LIST.match(text, s, end)
+    if not m or not re.search(r"[-–,]", m[0]):
+        return None
+    after = text[m.end()] if m.end() < len(text) else " "
+    parts = re.split(r"[-–,]", m[0])
+    if not (after.isalpha() or after in AFTER_MARKER) or any(
+        p.startswith("0") or int(p) > MAX_FLAT_REF for p in parts
+    ):
+        return None
+    return Candidate(s, m.end(), "flattened", (Option(expand_list(m[0]), s),), True)
 
 
 def _punctuation_candidate(text: str, s: int, end: int) -> Candidate | None:

@@ -19,6 +19,7 @@ from pipeline.documents.markers import (
     find_candidates,
     read_scope,
 )
+from pipeline.documents.reference_list import drop_reference_list
 from pipeline.documents.sections import Layout, lay_out
 from pipeline.documents.sentences import sentence_spans
 from pipeline.documents.tables import TableShape, recover_cells, source_refs_span, split_header
@@ -164,7 +165,7 @@ def parse_text(
     text: str, meta: DocumentMeta, *, path: str = "", line_map: Sequence[tuple[int, int]] | None = None
 ) -> ParsedDocument:
     """Parse a document's text into sections and claims with their citation markers."""
-    blocks = split_blocks(text)
+    blocks = drop_reference_list(split_blocks(text))
     if meta.title is None:
         first = next((b.label for b in blocks if b.kind == "heading" and b.label), None)
         meta = meta.model_copy(update={"title": first})

@@ -81,7 +81,7 @@ class References:
     """Where a document's markers may point: the curator's sidecar and the document's own list."""
 
     sidecar: ReferenceTable = field(default_factory=dict)
-    listed: dict[int, Identifier] = field(default_factory=dict)
+    listed: dict[int, Identifier | None] = field(default_factory=dict)
 
 
 def link_document(

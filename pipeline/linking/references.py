@@ -1,10 +1,12 @@
 """Explicit references: where a claim's citation markers point, when the document says so.
 
-Three sources, most specific first:
+Four sources, most specific first:
   1. a curator-written sidecar `references.yaml` in the document's folder, mapping a reference scope and
      a number to an identifier (the seed lost its list, so this is how a curator restores it);
-  2. the document's own numbered reference list ("References" / "Sources" section), scoped per document;
-  3. identifiers written in the claim itself (a DOI, a PMID, a PubMed or doi.org URL).
+  2. the marker's own link, when the page wrote it as one: `[1](https://pubmed.ncbi.nlm.nih.gov/…)` in
+     Markdown, `<sup><a href="https://doi.org/…">1</a></sup>` in HTML;
+  3. the document's own numbered reference list ("References" / "Sources" section), scoped per document;
+  4. identifiers written in the claim itself (a DOI, a PMID, a PubMed or doi.org URL).
 
 Sidecar format (scope IDs are those markers carry, e.g. `dosage`, `faq-…`, or `document`):
 
@@ -26,12 +28,12 @@ from typing import Literal
 from pydantic import BaseModel
 
 from pipeline.documents.loading import read_yaml_mapping
+from pipeline.documents.reference_list import REFERENCE_HEADING
 from pipeline.errors import DocumentError
 from pipeline.literature.identifiers import Identifier, IdentifierError, find_identifiers, parse_identifier
 from pipeline.models import Claim
 
 SIDECAR = "references.yaml"
-REFERENCE_HEADING = re.compile(r"^\s*#*\s*(references?|sources|bibliography|citations)\s*:?\s*$", re.I | re.M)
 NUMBERED_ENTRY = re.compile(r"^\s*\[?(\d{1,3})[.)\]]\s+(.+)$")
 
 ReferenceTable = dict[str, dict[int, Identifier]]  # scope → number → identifier
@@ -44,7 +46,7 @@ class MarkerTarget(BaseModel):
     scope: str
     number: int
     identifier: Identifier | None = None
-    via: Literal["sidecar", "reference_list", "claim_text"] | None = None
+    via: Literal["sidecar", "marker_link", "reference_list", "claim_text"] | None = None
     reason: str | None = None  # set when unresolved
 
 
@@ -71,42 +73,54 @@ def _entries(path: Path, scope: str, entries: object) -> dict[int, Identifier]:
     return table
 
 
-def reference_list(text: str) -> dict[int, Identifier]:
-    """Numbered entries of the document's own reference list that carry an identifier."""
+def reference_list(text: str) -> dict[int, Identifier | None]:
+    """Numbered entries of the document's own reference list: the identifier each carries, or None for
+    an entry that names none (a marker pointing there is unresolved with that reason)."""
     headings = list(REFERENCE_HEADING.finditer(text))
     if not headings:
         return {}
     heading = headings[-1]  # reference lists close a page
-    table: dict[int, Identifier] = {}
+    table: dict[int, Identifier | None] = {}
     for line in text[heading.end() :].splitlines():
-        m = NUMBERED_ENTRY.match(line)
-        found = find_identifiers(m[2]) if m else []
-        if m and found:
-            table.setdefault(int(m[1]), found[0])
+        if m := NUMBERED_ENTRY.match(line):
+            found = find_identifiers(m[2])
+            if table.get(int(m[1])) is None:
+                table[int(m[1])] = found[0] if found else None
     return table
 
 
 def resolve_markers(
-    claims: list[Claim], sidecar: ReferenceTable, listed: dict[int, Identifier]
+    claims: list[Claim], sidecar: ReferenceTable, listed: dict[int, Identifier | None]
 ) -> list[MarkerTarget]:
     """Every (claim, marker, number) with its identifier, or the reason it has none."""
     targets = []
     for claim in claims:
         for marker in claim.markers:
+            linked = find_identifiers(marker.token) if len(marker.refs) == 1 else []
             for number in marker.refs:
-                targets.append(_resolve(claim, marker.scope, number, sidecar, listed))
+                targets.append(_resolve(claim, marker.scope, number, sidecar, listed, linked))
     return targets
 
 
 def _resolve(
-    claim: Claim, scope: str, number: int, sidecar: ReferenceTable, listed: dict[int, Identifier]
+    claim: Claim,
+    scope: str,
+    number: int,
+    sidecar: ReferenceTable,
+    listed: dict[int, Identifier | None],
+    linked: list[Identifier],
 ) -> MarkerTarget:
+    """The curator's sidecar first (it corrects the page), then the marker's own link, then the list."""
     base = {"claim_id": claim.claim_id, "scope": scope, "number": number}
     for table_scope in (scope, "document"):
         if number in sidecar.get(table_scope, {}):
             return MarkerTarget(**base, identifier=sidecar[table_scope][number], via="sidecar")
-    if number in listed:
+    if linked:
+        return MarkerTarget(**base, identifier=linked[0], via="marker_link")
+    if listed.get(number) is not None:
         return MarkerTarget(**base, identifier=listed[number], via="reference_list")
+    if number in listed:
+        return MarkerTarget(**base, reason=f"reference {number} of the list names no PMID, PMCID or DOI")
     if sidecar or listed:
         return MarkerTarget(
             **base, reason=f"reference {number} of scope {scope!r} is not in the reference list"

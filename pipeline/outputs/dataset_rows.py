@@ -34,7 +34,7 @@ class AlertCell(Cell):
 class TargetCell(Cell):
     number: int = Field(description="the reference number as written in the marker")
     identifier: str | None = Field(description="record key it resolved to (pmid:…, doi:…, pmcid:…)")
-    via: str | None = Field(description="sidecar, reference_list or claim_text")
+    via: str | None = Field(description="sidecar, marker_link, reference_list or claim_text")
     reason: str | None = Field(description="why it did not resolve")
 
 

@@ -48,3 +48,40 @@ def test_html_lines_point_at_the_source_file(tmp_path):
     source_lines = PAGE.splitlines()
     for claim in doc.claims[:3]:
         assert claim.text.split()[0] in source_lines[claim.line - 1], claim
+
+
+LINKED = """<html><body>
+<h1>Vitamin K2</h1>
+<h2>Liver cancer</h2>
+<p>Vitamin K2 reduced the recurrence of liver cancer in patients<sup><a href="https://pubmed.ncbi.nlm.nih.gov/16400650/">1</a></sup>.</p>
+<p>A later trial found no benefit on recurrence<sup><a href="#ref2">2</a></sup>.</p>
+<p>Menatetrenone was studied again (<a href="https://doi.org/10.1002/hep.24430">Yoshida 2011</a>,
+<a href="https://example.org/x">a blog</a>).</p>
+<h2>References</h2>
+<ol start="1">
+<li>Mizuta T. <a href="https://pubmed.ncbi.nlm.nih.gov/16400650/">PubMed</a></li>
+<li id="ref2">Yoshida H. Hepatology 2011. <a href="https://doi.org/10.1002/hep.24430">doi</a></li>
+</ol>
+</body></html>
+"""
+
+
+def test_links_to_papers_survive_and_ordered_lists_keep_their_numbers(tmp_path):
+    from pipeline.documents.html_text import html_to_text
+
+    text, _ = html_to_text(LINKED)
+    assert "patients[1](https://pubmed.ncbi.nlm.nih.gov/16400650/)." in text
+    assert "recurrence[2]." in text  # an in-page anchor is not a paper
+    assert "(Yoshida 2011 <https://doi.org/10.1002/hep.24430>, a blog)" in text
+    assert "1. Mizuta T. PubMed <https://pubmed.ncbi.nlm.nih.gov/16400650/>" in text
+    assert "2. Yoshida H. Hepatology 2011. doi <https://doi.org/10.1002/hep.24430>" in text
+
+    path = tmp_path / "page.html"
+    path.write_text(LINKED, encoding="utf-8")
+    doc = parse_document(path, max_bytes=1_000_000)
+    assert [c.text for c in doc.claims] == [
+        "Vitamin K2 reduced the recurrence of liver cancer in patients.",
+        "A later trial found no benefit on recurrence.",
+        "Menatetrenone was studied again (Yoshida 2011 <https://doi.org/10.1002/hep.24430>, a blog).",
+    ]
+    assert doc.claims[0].markers[0].token == "[1](https://pubmed.ncbi.nlm.nih.gov/16400650/)"

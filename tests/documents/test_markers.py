@@ -93,6 +93,31 @@ def test_names_quantities_and_glued_markers(sentence, refs):
     assert refs_of(doc, sentence[:20]) == refs
 
 
+@pytest.mark.parametrize(
+    ("sentence", "refs"),
+    [
+        ("Fewer cancers were seen (doi:10.1001/jama.292.3.358).", []),
+        ("Fewer cancers were seen, doi 10.1002/hep.24430 has it.", []),
+        ("See https://pubmed.ncbi.nlm.nih.gov/16400650/ and www.example.org/page2 for it.", []),
+        ("The trial (PMID:16400650) and PMC3574058 agree.", []),
+        ("Write to editor2@example.org for details.", []),
+        ("The trial was negative2,3.", [[2, 3]]),
+        ("The trials were positive1-3 and safe.", [[1, 2, 3]]),
+        ("It lowered CDK4,6 activity.", []),
+        ("There were over2,300 patients.", [[2]]),
+        ("It was shown twice[1](https://pubmed.ncbi.nlm.nih.gov/16400650/).", [[1]]),
+    ],
+)
+def test_identifiers_are_not_markers_and_glued_lists_are_read_whole(sentence, refs):
+    doc = parse(SECTIONED.replace("It suppresses invasion3.", sentence))
+    claim = claim_with(doc, sentence[:20])
+    assert [m.refs for m in claim.markers] == refs
+    if "(doi:" in sentence or "PMID:" in sentence:
+        assert claim.text == sentence  # nothing cut out of the identifier
+    if "](https" in sentence:
+        assert claim.text == "It was shown twice."  # the marker's link leaves with the marker
+
+
 def test_two_plausible_readings_are_kept_and_marked_ambiguous():
     text = SECTIONED.replace("It suppresses invasion3.", "Trials were positive10. It helped cells13.")
     claim = claim_with(parse(text), "helped cells13")

@@ -1,6 +1,7 @@
 """The linking stage end to end (pipeline.linking.linker): explicit references, discovery, decisions."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from linking_helpers import find_claim
 
@@ -138,3 +139,29 @@ def test_a_numbered_reference_list_and_identifiers_in_the_text_give_explicit_lin
         ("pmid:16400650", f"{scope}#1", f"explicit: reference_list {scope}#1"),
         ("pmid:27570977", None, "explicit: claim_text"),
     }
+
+
+def test_an_html_page_resolves_marker_links_its_reference_list_and_links_in_the_text(tmp_path, seed_store):
+    from pipeline.documents import parse_document
+    from pipeline.documents.html_text import html_to_text
+    from pipeline.linking.references import reference_list
+
+    page = (Path(__file__).parents[1] / "data" / "linking" / "linked_page.html").read_text()
+    (tmp_path / "document.html").write_text(page)
+    doc = parse_document(tmp_path / "document.html", max_bytes=1_000_000)
+    listed = reference_list(html_to_text(page)[0])
+    assert {n: i.key if i else None for n, i in listed.items()} == {
+        1: "pmid:16400650",
+        2: "doi:10.1002/hep.24430",
+        3: None,
+    }
+    result = link_document(doc, seed_store, references=References(listed=listed), top_k=0)
+    by_line = {(k.line, k.record_id): k.reasons[0] for k in result.links}
+    assert by_line == {
+        (4, "pmid:16400650"): "explicit: marker_link document#1",
+        (5, "doi:10.1002/hep.24430"): "explicit: reference_list document#2",
+        (6, "doi:10.1002/hep.24430"): "explicit: claim_text",
+    }
+    unresolved = {f.detail for v in result.verdicts for f in v.flags if f.kind == "unresolved_marker"}
+    assert unresolved == {"document#3: reference 3 of the list names no PMID, PMCID or DOI"}
+    assert not any("PubMed" in c.text or "Mizuta" in c.text for c in doc.claims)  # the list is no claim
