@@ -337,3 +337,7 @@ def _fail(message: str, code: int) -> None:
         traceback.print_exc()
     sys.stderr.write(f"curate: error: {message}\n")
     sys.exit(code)
+
+
+if __name__ == "__main__":  # `python -m pipeline.cli …`, as well as the `curate` entry point
+    main()

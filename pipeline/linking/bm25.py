@@ -16,6 +16,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+import numpy as np
+
 from pipeline.models import Record
 
 K1, B = 1.2, 0.75
@@ -24,19 +26,29 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 def words(text: str) -> list[str]:
-    return [_stem(w) for w in _WORD.findall(text.lower())]
+    stem = _STEMS.get
+    return [stem(w) or _stem(w) for w in _WORD.findall(text.lower())]
+
+
+_STEMS: dict[str, str] = {}  # word → stem: a store's abstracts repeat a small vocabulary
 
 
 def _stem(word: str) -> str:
+    stemmed = word
     if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+        stemmed = word[:-3] + "y"
+    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        stemmed = word[:-1]
+    if len(_STEMS) < 1_000_000:
+        _STEMS[word] = stemmed
+    return stemmed
 
 
 class Bm25:
-    """An in-memory BM25 index over records; `search` gives (record_id, score), best first."""
+    """An in-memory BM25 index over records; `search` gives (record_id, score), best first.
+
+    Each term's contribution to each document that holds it is computed once, as arrays, the first time
+    a query asks for the term: a document's claims share most of their terms."""
 
     def __init__(self, records: Iterable[Record]) -> None:
         self.ids: list[str] = []
@@ -46,30 +58,42 @@ class Bm25:
             self.tf.append(_weighted_terms(record))
         self.lengths = [sum(tf.values()) for tf in self.tf]
         self.avg = (sum(self.lengths) / len(self.lengths)) if self.lengths else 0.0
-        df: Counter[str] = Counter(t for tf in self.tf for t in tf)
-        n = len(self.ids)
-        self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         self.postings: dict[str, list[int]] = {}
         for i, tf in enumerate(self.tf):
             for term in tf:
                 self.postings.setdefault(term, []).append(i)
+        n = len(self.ids)
+        self.idf = {t: math.log(1 + (n - len(d) + 0.5) / (len(d) + 0.5)) for t, d in self.postings.items()}
+        self._impacts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def search(self, query: str, limit: int) -> list[tuple[str, float]]:
-        terms = list(dict.fromkeys(words(query)))
-        scores: dict[int, float] = {}
-        for term in terms:
-            idf = self.idf.get(term)
-            if idf is None:
-                continue
-            for i in self.postings[term]:
-                tf = self.tf[i][term]
-                norm = tf + K1 * (1 - B + B * self.lengths[i] / self.avg)
-                scores[i] = scores.get(i, 0.0) + idf * tf * (K1 + 1) / norm
-        best = sorted(scores.items(), key=lambda item: (-item[1], self.ids[item[0]]))[:limit]
-        return [(self.ids[i], round(s, 4)) for i, s in best]
+        scores = np.zeros(len(self.ids))
+        hit = np.zeros(len(self.ids), dtype=bool)
+        for term in dict.fromkeys(words(query)):
+            if term in self.idf:
+                docs, impact = self._impact(term)
+                scores[docs] += impact  # a term's documents are distinct: no lost updates
+                hit[docs] = True
+        found = np.flatnonzero(hit)
+        if len(found) > limit:  # keep the top `limit` and every tie with the last of them
+            cut = np.partition(scores[found], len(found) - limit)[len(found) - limit]
+            found = found[scores[found] >= cut]
+        best = sorted(found.tolist(), key=lambda i: (-scores[i], self.ids[i]))[:limit]
+        return [(self.ids[i], round(float(scores[i]), 4)) for i in best]
+
+    def _impact(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """The term's documents and its BM25 contribution to each (the same float steps as summing it
+        document by document, so scores do not depend on this cache)."""
+        if term not in self._impacts:
+            docs = self.postings[term]
+            tf = np.array([self.tf[i][term] for i in docs], dtype=float)
+            lengths = np.array([self.lengths[i] for i in docs], dtype=float)
+            norm = tf + K1 * (1 - B + B * lengths / self.avg)
+            self._impacts[term] = (np.array(docs), self.idf[term] * tf * (K1 + 1) / norm)
+        return self._impacts[term]
 
 
 def _weighted_terms(record: Record) -> Counter[str]:

@@ -157,7 +157,8 @@ def _facts(sentence: str) -> _Facts:
     polarity: Polarity | None = None
     significant = _significant(sentence)
     for pattern, kind in ((_NULL, "null"), (_HARM, "harm")):
-        m = None if significant else pattern.search(sentence)
+        # a significant p-value rules out "no effect", not harm: "increased risk (p = 0.01)" is harm
+        m = None if significant and kind == "null" else pattern.search(sentence)
         if m and not _BENEFIT.search(sentence[: m.start()] + sentence[m.end() :]):
             polarity = kind  # type: ignore[assignment]
             break

@@ -98,3 +98,17 @@ def test_claims_output_fields_from_the_shipped_folder(capsys):
     )
     assert first_cited["document"] == "vitamin-k2" and first_cited["line"] == 16
     assert {"token", "refs", "alternatives", "line", "column", "confidence"} <= set(first_cited["markers"][0])
+
+
+@pytest.mark.parametrize("module", ["pipeline", "pipeline.cli"])
+def test_python_dash_m_runs_the_command(module):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    seed = Path(__file__).parents[2] / "sources" / "documents" / "vitamin-k2"
+    done = subprocess.run(
+        [sys.executable, "-m", module, "-q", "claims", str(seed)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 203

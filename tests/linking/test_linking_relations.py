@@ -105,3 +105,57 @@ def test_a_retracted_record_keeps_its_relation_but_its_grade_says_it_cannot_supp
 def test_scores_lie_between_zero_and_one(seed_doc, seed_records, score_of):
     a = judge(seed_doc, seed_records, "In liver cancer, VK2 supplementation", score_of)
     assert 0.0 <= a.score <= 1.0
+
+
+def _trial(records, abstract: str) -> Record:
+    """The Mizuta 2006 trial record with another abstract: a realistic record whose results we choose."""
+    return records["pmid:16400650"].model_copy(update={"abstract": abstract, "abstract_sections": []})
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        "The trial was stopped for futility at the interim analysis: recurrence did not differ between arms.",
+        "Menatetrenone showed no significant difference in recurrence rates compared with placebo.",
+        "Menatetrenone was associated with an increased risk of recurrence (HR 1.8, p = 0.01).",
+    ],
+)
+def test_a_trial_finding_no_effect_futility_or_harm_contradicts_a_benefit_claim(
+    seed_doc, seed_records, result
+):
+    record = _trial(
+        seed_records,
+        "Background: Vitamin K2 may prevent recurrence of hepatocellular carcinoma. Methods: Patients "
+        "after curative treatment of HCC were randomised to menatetrenone 45 mg/day or no treatment. "
+        f"Results: {result}",
+    )
+    a = judge(seed_doc, seed_records, "reduced recurrence rates and improved prognosis", "", record)
+    assert a.relation == "contradicts", a.reasons
+    assert a.reasons[0].startswith("contradicts: the claim asserts benefit")
+
+
+def test_another_form_and_dose_is_partial_with_both_reasons(seed_doc, seed_records):
+    """A claim about 45 mg of MK-4 backed by a trial of 180 µg of MK-7: one supplement, not the same thing."""
+    claim_words = "reduced recurrence rates and improved prognosis"
+    record = _trial(
+        seed_records,
+        "Patients after curative treatment of hepatocellular carcinoma were randomised to menaquinone-7 "
+        "(MK-7) 180 µg/day or placebo. Results: MK-7 reduced recurrence of hepatocellular carcinoma "
+        "(p = 0.01) and improved survival (p = 0.02).",
+    )
+    from linking_helpers import find_claim
+
+    from pipeline.models import Claim
+
+    claim: Claim = find_claim(seed_doc, claim_words)
+    doc = seed_doc.model_copy(
+        update={
+            "claims": [
+                claim.model_copy(update={"text": claim.text + " with menatetrenone (MK-4) at 45 mg per day"})
+            ]
+        }
+    )
+    a = judge(doc, seed_records, claim_words, "", record)
+    assert a.relation == "partial", a.reasons
+    assert any(r.startswith("partial: form differs") for r in a.reasons)
+    assert any(r.startswith("partial: dose differs") for r in a.reasons)
