@@ -21,7 +21,7 @@ import numpy as np
 from pipeline.models import Record
 
 K1, B = 1.2, 0.75
-FIELD_WEIGHTS = (("title", 10.0), ("abstract", 1.0), ("mesh", 4.0), ("keywords", 4.0))
+FIELD_WEIGHTS = (("title", 10), ("abstract", 1), ("mesh", 4), ("keywords", 4))
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -104,8 +104,5 @@ def _weighted_terms(record: Record) -> Counter[str]:
         "mesh": " ".join(h.descriptor for h in record.mesh_headings),
         "keywords": " ".join(record.keywords),
     }
-    counts: Counter[str] = Counter()
-    for name, weight in FIELD_WEIGHTS:
-        for word in words(fields[name]):
-            counts[word] += weight  # type: ignore[assignment]
-    return counts
+    # weights are whole numbers, so a field's words repeated `weight` times count exactly (in C)
+    return Counter(w for name, weight in FIELD_WEIGHTS for w in words(fields[name]) * weight)

@@ -10,7 +10,7 @@ callable. It does no I/O of its own, so the whole stage runs against an in-memor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -40,7 +40,7 @@ from pipeline.models import Claim, ClaimVerdict, Link, ParsedDocument, Record
 
 DEFAULT_TOP_K = 5
 POOL = 30  # BM25 hits read per claim; the best 3·k of them by relevance and agreement are fully assessed
-SUBSET_CAP = 20_000  # papers naming the supplement ranked in memory; beyond, the store's index ranks
+SUBSET_CAP = 50_000  # papers naming the supplement ranked in memory (~15 KB each); beyond, the store ranks
 
 
 class SearchHitLike(Protocol):
@@ -180,10 +180,14 @@ class _Context:
             ids = [h.record_id for h in hits]
             if not require or len(ids) > SUBSET_CAP:
                 self.subsets[require] = None
-            else:
-                self.load(ids)
-                self.subsets[require] = Bm25(self.records[i] for i in ids if i in self.records)
+            else:  # streamed: the index keeps term counts, and only candidates are loaded again
+                self.subsets[require] = Bm25(self._stream(ids))
         return self.subsets[require]
+
+    def _stream(self, ids: Sequence[str], batch: int = 2_000) -> Iterator[Record]:
+        for start in range(0, len(ids), batch):
+            found = self.store.get_many(ids[start : start + batch])
+            yield from (found[i] for i in ids[start : start + batch] if i in found)
 
     def discover(self, claim: Claim, top_k: int) -> list[Link]:
         view = self.view(claim)
