@@ -16,8 +16,9 @@ from pathlib import Path
 
 import typer
 
+from pipeline.documents import discover
 from pipeline.errors import ConfigError, InputError
-from pipeline.run_lock import LOCK_NAME, run_lock, sweep_staging
+from pipeline.run_lock import LOCK_NAME, output_folders, run_lock, sweep_staging
 from pipeline.settings import Settings, apply_privacy_env
 
 log = logging.getLogger("curate")
@@ -30,6 +31,7 @@ def check_project(root: Path) -> None:
         raise InputError(
             f"{root / 'sources' / 'documents'}: no such folder (use --root to point at a project)"
         )
+    discover(root / "sources" / "documents")  # two folders with one slug: refused before any work
 
 
 def options_for(settings: Settings, root: Path, *, top_k: int, offline: bool):  # -> RunOptions
@@ -67,11 +69,10 @@ def run_command(
     for warning in summary.warnings:
         log.warning(warning)
     typer.echo(render_summary(summary, Path(options.root)), err=True)
-
-
-def output_folders(root: Path, state_dir: Path) -> list[Path]:
-    """Every folder a run writes files into (atomically, so a killed run may leave staging files)."""
-    return [root / "curated", root / "curated" / "schema", root / "reports", state_dir / "state"]
+    if summary.failed:
+        why = next(iter(summary.failed.values()))
+        more = f" (and {len(summary.failed) - 1} more document(s))" if len(summary.failed) > 1 else ""
+        raise InputError(f"{why}{more}; curated/ and reports/ were left as they were")
 
 
 def render_summary(summary, root: Path) -> str:  # summary: pipeline.flows.RunSummary
@@ -85,9 +86,12 @@ def render_summary(summary, root: Path) -> str:  # summary: pipeline.flows.RunSu
         f"  alerts since the last run: {len(summary.alerts)}; orphaned decisions: {summary.orphaned}; "
         f"documents served from cache: {summary.cached}",
     ]
+    lines += [f"  failed: {folder}: {why}" for folder, why in summary.failed.items()]
     lines += [f"  alert: {a}" for a in summary.alerts[:10]]
     if len(summary.alerts) > 10:
         lines.append(f"  … and {len(summary.alerts) - 10} more alerts (see the reports)")
+    if summary.searched_since:
+        lines.append(f"  new records since {summary.searched_since}: {summary.new_records}")
     lines += [f"  not refreshed: {source} ({why})" for source, why in summary.unreachable.items()]
     folders: dict[str, list[str]] = {}
     for path in summary.outputs:

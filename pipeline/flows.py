@@ -5,7 +5,8 @@
                       curated/ tables and reports/ → Prefect artifacts → state for the next run
     curate_document   one document folder, its reports only (the dataset spans all documents)
     refresh_evidence  re-fetch every record the last run linked (integrity: retractions, errata), then
-                      curate_all, whose alerts name what changed since
+                      curate_all with live discovery limited to records added since the last run;
+                      its alerts name what changed (a better level, a contradiction, a retraction)
 
 Task granularity, measured: a task run costs ~8–10 ms against the embedded server, linking the seed
 ~3 s, so there is one task per document plus one each for the snapshot, the bundle and the outputs.
@@ -18,14 +19,16 @@ contact email and API key are read from the environment inside the task.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -38,6 +41,7 @@ from pydantic import BaseModel
 import pipeline
 from pipeline import alerts
 from pipeline.documents import discover
+from pipeline.errors import DocumentError
 from pipeline.jobs import collect, document_run
 from pipeline.literature.acquire import Acquirer, Sources
 from pipeline.literature.identifiers import parse_identifier
@@ -46,6 +50,7 @@ from pipeline.literature.store import RecordStore
 from pipeline.outputs.atomic import write_text
 from pipeline.outputs.bundle import CurationRun, DocumentRun, RunInfo
 from pipeline.progress import stage
+from pipeline.run_lock import LOCK_NAME, output_folders, run_lock, sweep_staging
 from pipeline.settings import Settings
 from pipeline.wiring import live_sources
 
@@ -62,6 +67,7 @@ class RunOptions(BaseModel):
     offline: bool = False
     max_bytes: int = 20_000_000
     ttl: float = 30 * 86400.0
+    since: str | None = None  # refresh: live discovery asks only for records added from this day (ISO)
 
 
 @dataclass
@@ -83,6 +89,9 @@ class RunSummary:
     outputs: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    searched_since: str | None = None  # refresh: the day from which new records were searched
+    failed: dict[str, str] = field(default_factory=dict)  # document folder → why it could not be read
+    new_records: int = 0  # what that search found (and stored)
 
 
 # ----------------------------------------------------------------------------- tasks
@@ -96,14 +105,31 @@ def load_snapshot_task(store_url: str, records_dir: Path) -> tuple[int, int]:
 
 
 @task(name="curate_document", cache_policy=INPUTS, persist_result=True, cache_expiration=timedelta(days=30))
-def document_task(folder: str, options: RunOptions, fingerprint: str) -> tuple[DocumentRun, dict[str, str]]:
-    """One document through every stage; cached on `fingerprint` (see the module docstring)."""
+def document_task(
+    folder: str, options: RunOptions, fingerprint: str
+) -> tuple[DocumentRun | None, dict[str, str], str | None]:
+    """One document through every stage: (the run, sources that could not be reached, None), or (None,
+    {}, why) for a document that cannot be read — bad input is the document's, not the run's, so the
+    others go on (and it is reported without a Prefect traceback). Cached on `fingerprint`."""
     sources = _sources(options)
+    try:
+        doc = _run_document(folder, options, sources)
+    except DocumentError as e:
+        return None, {}, str(e)
+    return _relative(doc, Path(options.root)), dict(sources.unreachable), None
+
+
+def _run_document(folder: str, options: RunOptions, sources: Sources) -> DocumentRun:
     with RecordStore(_store_url(options)) as store:
-        doc = document_run(
-            Path(folder), store, sources, max_bytes=options.max_bytes, top_k=options.top_k, ttl=options.ttl
+        return document_run(
+            Path(folder),
+            store,
+            sources,
+            max_bytes=options.max_bytes,
+            top_k=options.top_k,
+            ttl=options.ttl,
+            since=date.fromisoformat(options.since) if options.since else None,
         )
-    return _relative(doc, Path(options.root)), dict(sources.unreachable)
 
 
 @task(name="collect", retries=2, retry_delay_seconds=1)
@@ -140,6 +166,11 @@ def refresh_records_task(options: RunOptions, record_ids: list[str]) -> tuple[in
 @flow(name="curate_all", log_prints=False)
 def curate_all(options: RunOptions) -> RunSummary:
     """Every document in `sources/documents/`: link and judge in parallel, then the dataset and reports."""
+    with _project_lock(options):
+        return _curate_all(options)
+
+
+def _curate_all(options: RunOptions) -> RunSummary:
     started = time.perf_counter()
     root = Path(options.root)
     run = RunInfo(run_id=str(flow_run.get_id() or uuid.uuid4()), started_at=datetime.now(UTC).isoformat())
@@ -157,6 +188,12 @@ def curate_all(options: RunOptions) -> RunSummary:
         summary.snapshot_imported,
     )
     docs, unreachable = _documents(folders, options, summary)
+    if summary.failed:  # the previous dataset stays whole rather than lose a document's rows
+        summary.warnings.append(
+            f"curated/ and reports/ left as they were: {len(summary.failed)} document(s) could not be read"
+        )
+        summary.seconds = time.perf_counter() - started
+        return summary
     previous = _read_state(root)
     docs = [d.model_copy(update={"alerts": alerts.alerts_since(previous, d)}) for d in docs]
     bundle = collect_task(run, docs, options, unreachable)
@@ -179,7 +216,9 @@ def curate_document(folder: str, options: RunOptions) -> DocumentRun:
     root = Path(options.root)
     load_snapshot_task(_store_url(options), root / "sources" / "records")
     fingerprint = _fingerprint(Path(folder), options, _store_version(options))
-    doc, unreachable = document_task(folder, options, fingerprint)
+    doc, unreachable, failure = document_task(folder, options, fingerprint)
+    if doc is None:
+        raise DocumentError(folder, failure or "could not be read")
     run = RunInfo(run_id=str(flow_run.get_id() or uuid.uuid4()), started_at=datetime.now(UTC).isoformat())
     bundle = collect_task(run, [doc], options, unreachable)
     for suffix, render in ((".md", report_md.render_document), (".html", report_html.render_document)):
@@ -189,17 +228,44 @@ def curate_document(folder: str, options: RunOptions) -> DocumentRun:
 
 @flow(name="refresh_evidence", log_prints=False)
 def refresh_evidence(options: RunOptions) -> RunSummary:
-    """Re-check every record the last run linked, then run everything; alerts name what changed."""
-    previous = _read_state(Path(options.root)) or {}
+    """Re-check every record the last run linked, search for records added since that run for every
+    claim, then run everything; alerts name what changed (a better level, a contradiction, a retraction)."""
+    with _project_lock(options):
+        return _refresh(options)
+
+
+def _refresh(options: RunOptions) -> RunSummary:
+    root = Path(options.root)
+    previous = _read_state(root) or {}
     ids = sorted({rid for claims in previous.values() for c in claims.values() for rid in c["links"]})
     refreshed, unreachable = refresh_records_task(options, ids) if ids else (0, {})
     log.info("refresh: %d of %d linked records re-fetched", refreshed, len(ids))
-    summary = curate_all(options)
+    since = _last_run_day(root)
+    summary = curate_all(options.model_copy(update={"since": since.isoformat() if since else None}))
     summary.unreachable.update(unreachable)
+    if not _sources(options).live:
+        summary.warnings.append(
+            "refresh: live sources are off (offline, or CURATE_NCBI_EMAIL not set): linked records were "
+            "not re-checked and no newer records were searched"
+        )
+    elif since is None:
+        summary.warnings.append("refresh: no earlier run recorded, so there is no 'newer than' to search")
     return summary
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+@contextlib.contextmanager
+def _project_lock(options: RunOptions) -> Iterator[None]:
+    """The project's run lock (pipeline.run_lock), also for flow runs a schedule or worker starts; taken
+    fresh, it first sweeps what a killed run left. `curate run` already holds it: then this passes."""
+    settings = Settings(root=Path(options.root))
+    with run_lock(settings.state_dir / LOCK_NAME, reentrant=True) as fresh:
+        if fresh:
+            for path in sweep_staging(output_folders(Path(options.root), settings.state_dir)):
+                log.info("removed %s, left by an interrupted run", path)
+        yield
 
 
 def _documents(
@@ -211,12 +277,16 @@ def _documents(
     futures = [document_task.submit(str(f), options, fp) for f, fp in zip(folders, fingerprints, strict=True)]
     docs, unreachable = [], {}
     with stage("documents", len(futures)) as bar:
-        for future in futures:
-            doc, lost = future.result()
+        for folder, future in zip(folders, futures, strict=True):
+            doc, lost, failure = future.result()
             summary.cached += future.state.is_completed() and future.state.name == "Cached"
+            bar.advance()
+            if doc is None:
+                summary.failed[folder.name] = failure or "could not be read"
+                log.error("%s: %s", folder.name, failure)
+                continue
             docs.append(doc)
             unreachable.update(lost)
-            bar.advance()
             log.info("%s: %d claims, %d links", doc.slug, len(doc.doc.claims), len(doc.links))
     return docs, unreachable
 
@@ -280,6 +350,15 @@ def _read_state(root: Path) -> alerts.State | None:
         return None
 
 
+def _last_run_day(root: Path) -> date | None:
+    """The day the last run started (searches are by day), or None without a readable state."""
+    path = root / STATE_FILE
+    try:
+        return datetime.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["started_at"]).date()
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _write_state(root: Path, run: RunInfo, docs: list[DocumentRun]) -> None:
     state = {"run_id": run.run_id, "started_at": run.started_at, "documents": alerts.state_of(docs)}
     write_text(root / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
@@ -299,6 +378,8 @@ def _summarise(summary: RunSummary, bundle: CurationRun) -> None:
             f"{a.document}: {a.kind} {a.claim_id} ← {a.record_id}: {a.detail}" for a in d.alerts
         ]
         summary.orphaned += len(d.orphaned)
+        summary.searched_since = d.searched_since or summary.searched_since
+        summary.new_records += len(d.new_records)
     summary.unreachable.update(bundle.unreachable)
     summary.warnings += bundle.warnings
 
@@ -313,6 +394,11 @@ def _artifacts(summary: RunSummary, bundle: CurationRun) -> None:
         f"- flags: {dict(summary.flags)}",
         f"- alerts: {len(summary.alerts)}; orphaned decisions: {summary.orphaned}",
         f"- not refreshed: {', '.join(summary.unreachable) or 'none'}",
+        *(
+            [f"- new records since {summary.searched_since}: {summary.new_records}"]
+            if summary.searched_since
+            else []
+        ),
     ]
     create_markdown_artifact("\n".join(lines), key="curate-summary", description="curate run summary")
     rows = [

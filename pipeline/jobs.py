@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from pipeline.documents.loading import load
@@ -47,11 +48,16 @@ def document_run(
     max_bytes: int,
     top_k: int = DEFAULT_TOP_K,
     ttl: float,
+    since: date | None = None,
 ) -> DocumentRun:
-    """One document through parse → resolve and fetch → grade → link and judge → decisions."""
+    """One document through parse → resolve and fetch → grade → link and judge → decisions. With
+    `since` (a refresh), live discovery asks only for records the sources added from that day on."""
     doc, refs, decisions = read_document(path, max_bytes=max_bytes)
-    result = _link(doc, refs, decisions, store, sources, top_k=top_k, ttl=ttl)
+    new: list[str] = []
+    result = _link(doc, refs, decisions, store, sources, top_k=top_k, ttl=ttl, since=since, new=new)
     return DocumentRun(
+        searched_since=since.isoformat() if since and sources.live else None,
+        new_records=sorted(set(new)) if since else [],
         doc=doc,
         links=result.links,
         verdicts=result.verdicts,
@@ -90,9 +96,10 @@ def _link(
     *,
     top_k: int,
     ttl: float,
+    since: date | None,
+    new: list[str],
 ) -> LinkResult:
     acquirer = Acquirer(store, sources, ttl_seconds=ttl)
-    live = sources.eutils is not None or sources.europepmc is not None
     return link_document(
         doc,
         store,
@@ -100,7 +107,9 @@ def _link(
         decisions=decisions,
         top_k=top_k,
         fetch=lambda idents: _fetch(acquirer, idents),
-        remote_search=(lambda query: _search_live(sources, store, query)) if live else None,
+        remote_search=(lambda query: new.extend(_search_live(sources, store, query, since)))
+        if sources.live
+        else None,
     )
 
 
@@ -113,15 +122,18 @@ def _fetch(acquirer: Acquirer, idents: Sequence[Identifier]) -> dict[str, tuple[
     }
 
 
-def _search_live(sources: Sources, store: RecordStore, query: str) -> None:
-    """Search PubMed and Europe PMC for a discovery query and store what they return; a source that
-    fails is noted once as unreachable and the run goes on from the store."""
+def _search_live(sources: Sources, store: RecordStore, query: str, since: date | None) -> list[str]:
+    """Search PubMed and Europe PMC for a discovery query and store what they return (the record IDs);
+    a source that fails is noted once as unreachable and the run goes on from the store."""
+    found: list[str] = []
     for name, client in (("pubmed", sources.eutils), ("europepmc", sources.europepmc)):
         label = "PubMed" if name == "pubmed" else "Europe PMC"
         if client is None or label in sources.unreachable:
             continue
         try:
-            found = search_remote(sources, store, name, query, REMOTE_LIMIT)
-            log.debug("%s: %d records for %r", label, len(found), query)
+            records = search_remote(sources, store, name, query, REMOTE_LIMIT, since=since)
+            log.debug("%s: %d records for %r", label, len(records), query)
+            found += [r.record_id for r in records]
         except CurateError as e:
             sources.note_unreachable(label, e)
+    return found

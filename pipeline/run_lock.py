@@ -1,4 +1,8 @@
-"""One `curate run` at a time per project: an exclusive lock on `.curate/run.lock`, and crash clean-up.
+"""One run at a time per project: an exclusive lock on `.curate/run.lock`, and crash clean-up.
+
+`curate run` takes it before Prefect starts; the flows take it too (`curate_all`, `refresh_evidence`),
+so a scheduled run from `curate serve` or a deployment and a manual run never write the same project at
+once, and never sweep each other's staging files.
 
 Two runs on the same project would write the same tables, reports and run state; instead the second
 refuses at once (`RunLockedError`, exit 2) naming the lock file and the holder's pid. The lock is an
@@ -16,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -42,10 +47,22 @@ class RunLockedError(InputError):
         return self.path, self.pid
 
 
+_HELD: set[Path] = set()  # locks this process holds: `curate run` takes one, its flow takes it again
+_HELD_GUARD = threading.Lock()
+
+
 @contextlib.contextmanager
-def run_lock(path: Path) -> Iterator[None]:
-    """Hold the exclusive run lock at `path` for the block, or raise RunLockedError at once."""
+def run_lock(path: Path, *, reentrant: bool = False) -> Iterator[bool]:
+    """Hold the exclusive run lock at `path` for the block, or raise RunLockedError at once. Yields
+    True when this call took the lock; with `reentrant`, False when this process already holds it
+    (`curate run` takes it before Prefect starts, and the flow it runs takes it again: the same run)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    key = path.resolve()
+    with _HELD_GUARD:
+        already = key in _HELD
+    if already and reentrant:
+        yield False
+        return
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by child processes (PEP 446)
     try:
         try:
@@ -54,7 +71,13 @@ def run_lock(path: Path) -> Iterator[None]:
             raise RunLockedError(path, _holder(fd)) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
+        with _HELD_GUARD:
+            _HELD.add(key)
+        try:
+            yield True
+        finally:
+            with _HELD_GUARD:
+                _HELD.discard(key)
     finally:
         os.close(fd)  # closing the descriptor releases the lock
 
@@ -97,3 +120,8 @@ def sweep_staging(folders: Iterable[Path]) -> list[Path]:
                 path.unlink(missing_ok=True)
                 removed.append(path)
     return removed
+
+
+def output_folders(root: Path, state_dir: Path) -> list[Path]:
+    """Every folder a run writes files into (atomically, so a killed run may leave staging files)."""
+    return [root / "curated", root / "curated" / "schema", root / "reports", state_dir / "state"]

@@ -12,6 +12,7 @@ PREFECT_API_URL would start a temporary Prefect server of its own (12–17 s eac
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
@@ -33,6 +34,7 @@ def dask_runner(address: str | None, workers: int) -> TaskRunner[Any]:
         from prefect_dask import DaskTaskRunner
     except ImportError as e:
         raise ConfigError("task_runner", "the dask task runner needs `pip install prefect-dask`") from e
+    _quiet_dask()
     if address and address.strip():
         return DaskTaskRunner(address=address.strip())
     # Loopback TCP, not Dask's default inproc transport, which names itself by asking the OS for its
@@ -46,3 +48,11 @@ def dask_runner(address: str | None, workers: int) -> TaskRunner[Any]:
         "dashboard_address": None,
     }
     return DaskTaskRunner(cluster_class="distributed.LocalCluster", cluster_kwargs=local)
+
+
+def _quiet_dask() -> None:
+    """Dask logs every scheduler and worker start and stop at INFO (64 lines for one local run): the
+    run's own logs stay one line per stage, so Dask says only warnings unless `-vv` asked for debug."""
+    if not logging.getLogger("curate").isEnabledFor(logging.DEBUG):
+        for name in ("distributed", "dask"):
+            logging.getLogger(name).setLevel(logging.WARNING)

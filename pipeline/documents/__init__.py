@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.documents.loading import load
+from pipeline.documents.loading import folder_slug, load
 from pipeline.documents.parse import parse_text
+from pipeline.errors import DocumentError
 from pipeline.models import CitationStyle, ParsedDocument
 
 __all__ = ["discover", "parse_document", "parse_text"]
@@ -31,7 +32,20 @@ def parse_document(path: Path, *, max_bytes: int, style: CitationStyle | None = 
 
 
 def discover(documents_dir: Path) -> list[Path]:
-    """Every document folder under `sources/documents/`, in name order (hidden folders skipped)."""
+    """Every document folder under `sources/documents/`, in name order (hidden folders skipped).
+
+    Two folders whose names give the same slug (`Vitamin K2` and `vitamin-k2`) are refused: the slug keys
+    every claim ID, table row and report file, so one would silently overwrite the other."""
     if not documents_dir.is_dir():
         return []
-    return sorted(p for p in documents_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    folders = sorted(p for p in documents_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    seen: dict[str, Path] = {}
+    for folder in folders:
+        slug = folder_slug(folder)
+        if slug in seen:
+            raise DocumentError(
+                str(documents_dir),
+                f"folders {seen[slug].name!r} and {folder.name!r} both give the slug {slug!r}: rename one",
+            )
+        seen[slug] = folder
+    return folders

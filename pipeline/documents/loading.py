@@ -60,7 +60,11 @@ def read_yaml_mapping(path: Path, expected: str) -> dict:
 
 def read_meta(meta_path: Path | None, document: Path) -> DocumentMeta:
     """The metadata file, or defaults: slug from the folder (or file) name, citation style `auto`."""
-    slug = slugify(document.parent.name if meta_path or document.stem == "document" else document.stem, 8)
+    slug = (
+        folder_slug(document.parent)
+        if meta_path or document.stem == "document"
+        else slugify(document.stem, 8)
+    )
     if meta_path is None:
         return DocumentMeta(slug=slug)
     data = read_yaml_mapping(meta_path, "a mapping of fields (title, origin_url, …)")
@@ -105,3 +109,8 @@ def load(path: Path, *, max_bytes: int) -> tuple[DocumentMeta, SourceText]:
     document, meta_path = locate(path)
     meta = read_meta(meta_path, document)
     return meta, read_text(document, max_bytes=max_bytes)
+
+
+def folder_slug(folder: Path) -> str:
+    """A document folder's slug: its name, lower-cased, words joined by hyphens (at most 8 words)."""
+    return slugify(folder.name, 8)

@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from pydantic import BaseModel
@@ -46,6 +47,10 @@ class Sources:
     eutils: EutilsClient | None = None
     europepmc: EuropePmcClient | None = None
     unreachable: dict[str, str] = field(default_factory=dict)  # source → first failure, reported once
+
+    @property
+    def live(self) -> bool:
+        return self.eutils is not None or self.europepmc is not None
 
     def note_unreachable(self, source: str, error: Exception) -> None:
         if source not in self.unreachable:
@@ -189,11 +194,20 @@ def _outcome(ident: Identifier, status: Status, record: Record, reason: str | No
     )
 
 
-def search_remote(sources: Sources, store: RecordStore, source: str, query: str, limit: int) -> list[Record]:
-    """Search PubMed or Europe PMC live, store what is found, and return the records in rank order."""
+def search_remote(
+    sources: Sources, store: RecordStore, source: str, query: str, limit: int, since: date | None = None
+) -> list[Record]:
+    """Search PubMed or Europe PMC live, store what is found, and return the records in rank order.
+
+    With `since`, only records the source added from that day on: PubMed's Entrez date (`edat`, when a
+    record entered PubMed) and Europe PMC's `CREATION_DATE` — "new since the last run", not "published
+    since", so a 2019 paper indexed last week is new."""
+    today = datetime.now(UTC).date()
     if source == "europepmc":
         if sources.europepmc is None:
             raise CurateError("Europe PMC is off: offline, or CURATE_NCBI_EMAIL not configured")
+        if since is not None:
+            query = f"({query}) AND CREATION_DATE:[{since:%Y-%m-%d} TO {today:%Y-%m-%d}]"
         records = []
         for item in sources.europepmc.search(query, limit=limit):
             try:
@@ -204,7 +218,12 @@ def search_remote(sources: Sources, store: RecordStore, source: str, query: str,
         return [store.get(i) or r for i, r in zip(ids, records, strict=True)]
     if sources.eutils is None:
         raise CurateError("PubMed is off: offline, or CURATE_NCBI_EMAIL not configured")
-    pmids = sources.eutils.esearch(query, retmax=limit)[:limit]
+    if since is None:
+        pmids = sources.eutils.esearch(query, retmax=limit, limit=limit)
+    else:
+        pmids = sources.eutils.esearch(
+            query, retmax=limit, limit=limit, mindate=since, maxdate=today, datetype="edat"
+        )
     outcomes = Acquirer(store, sources, ttl_seconds=float("inf")).fetch(
         [Identifier(kind="pmid", value=p, input=p) for p in pmids]
     )

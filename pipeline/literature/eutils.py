@@ -188,14 +188,18 @@ class EutilsClient:
         maxdate: date | None = None,
         datetype: str = "pdat",
         retmax: int = SEARCH_CAP,
+        limit: int | None = None,
     ) -> list[str]:
-        """Every ID matching `term`: paged by `retmax`, date-sliced past ESearch's 9,999 cap."""
+        """Every ID matching `term` (or the first `limit`, in PubMed's order, in one request when
+        `limit` ≤ `retmax`): paged by `retmax`, date-sliced past ESearch's 9,999 cap."""
         if not term.strip():
             raise InputError("empty search term")
         if not 1 <= retmax <= SEARCH_CAP:
             raise InputError(f"retmax must be 1..{SEARCH_CAP}, got {retmax}")
-        search = _Search(self, term, db, datetype, retmax)
-        return list(dict.fromkeys(search.ids(mindate, maxdate)))
+        if limit is not None and limit < 1:
+            raise InputError(f"limit must be positive, got {limit}")
+        search = _Search(self, term, db, datetype, retmax, limit)
+        return list(dict.fromkeys(search.ids(mindate, maxdate)))[:limit]
 
     def epost(self, ids: Iterable[str], *, db: str = "pubmed") -> tuple[str, str]:
         """Store `ids` on NCBI's history server; return (WebEnv, query_key) for later calls."""
@@ -272,12 +276,17 @@ class EutilsClient:
 class _Search:
     """One ESearch query, split by date when it matches more records than ESearch will list."""
 
-    def __init__(self, client: EutilsClient, term: str, db: str, datetype: str, retmax: int) -> None:
+    def __init__(
+        self, client: EutilsClient, term: str, db: str, datetype: str, retmax: int, limit: int | None
+    ) -> None:
         self.client, self.term, self.db, self.datetype, self.retmax = client, term, db, datetype, retmax
+        self.limit = limit
 
     def ids(self, low: date | None, high: date | None) -> list[str]:
         first = self.page(low, high, 0)
         count = int(first["Count"])
+        if self.limit is not None:  # the best `limit`: no need to list (or date-slice) all of them
+            count = min(count, self.limit)
         if count > SEARCH_CAP:
             return self.split(low or EARLIEST, high or latest(), count)
         ids = [str(i) for i in first["IdList"]]

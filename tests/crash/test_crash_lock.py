@@ -107,3 +107,31 @@ def test_the_sweep_removes_staging_files_only(tmp_path):
     assert sorted(p.name for p in curated.iterdir()) == sorted(
         [".hidden", "claims.csv", "datapackage.json", "notes.tmp", "schema"]
     )
+
+
+def test_a_reentrant_take_passes_in_the_holding_process_and_still_refuses_others(tmp_path):
+    """`curate run` holds the lock and its flow takes it again (reentrant): that passes; a flow run in
+    another process (a schedule, a worker) is refused."""
+    lock = tmp_path / ".curate" / "run.lock"
+    with run_lock(lock) as fresh:
+        assert fresh
+        with run_lock(lock, reentrant=True) as again:
+            assert again is False
+        other = subprocess.run(
+            [sys.executable, "-c", REENTRANT_ELSEWHERE, str(lock)], capture_output=True, text=True, timeout=60
+        )
+        assert other.returncode == 3, other.stderr
+    with run_lock(lock, reentrant=True) as fresh:  # released: a reentrant take is a real one again
+        assert fresh
+
+
+REENTRANT_ELSEWHERE = """
+import sys
+from pathlib import Path
+from pipeline.run_lock import RunLockedError, run_lock
+try:
+    with run_lock(Path(sys.argv[1]), reentrant=True):
+        sys.exit(0)
+except RunLockedError:
+    sys.exit(3)
+"""

@@ -95,3 +95,22 @@ def test_dask_address_is_passed_to_the_runner(monkeypatch: pytest.MonkeyPatch) -
     runner = task_runner(Settings())
     assert isinstance(runner, DaskTaskRunner) and runner.address == "tcp://10.0.0.5:8786"
     assert runner.cluster_kwargs == {}  # an address means no local cluster is started
+
+
+def test_curate_all_links_documents_on_a_local_dask_cluster(prefect_server: None, tmp_path: Path) -> None:
+    """The real flow, two documents, on CURATE_TASK_RUNNER=dask: both linked, the dataset written."""
+    import shutil
+
+    import pandas as pd
+
+    from pipeline.flows import RunOptions, curate_all
+
+    root = Path(__file__).parents[2]
+    shutil.copytree(root / "sources", tmp_path / "sources")
+    shutil.copytree(tmp_path / "sources/documents/vitamin-k2", tmp_path / "sources/documents/vitamin-k2-copy")
+    options = RunOptions(root=str(tmp_path), store_url=f"sqlite:///{tmp_path / 'store.sqlite'}", offline=True)
+    runner = task_runner(Settings(task_runner="dask", dask_address=None, workers=2))
+    summary = curate_all.with_options(task_runner=runner)(options)
+    assert summary.documents == ["vitamin-k2", "vitamin-k2-copy"] and summary.claims == 406
+    claims = pd.read_parquet(tmp_path / "curated" / "claims.parquet")
+    assert claims.groupby("document").size().to_dict() == {"vitamin-k2": 203, "vitamin-k2-copy": 203}

@@ -75,7 +75,10 @@ def test_the_run_leaves_a_summary_and_a_flags_table_as_artifacts(first_run):
 
 def test_a_second_run_with_nothing_changed_is_served_from_cache_with_identical_tables(project, first_run):
     before = {t: without_run_id(project / "curated" / f"{t}.csv") for t in ("claims", "links", "flags")}
-    second = curate_all(options(project))
+    left = project / "curated" / ".claims.csv.k3j9x2.tmp"  # a killed run's staging file
+    left.write_text("half a table")
+    second = curate_all(options(project))  # the flow takes the run lock itself (as a schedule would)
+    assert not left.exists()  # … and, holding it, sweeps what a killed run left
     assert second.cached == 1 and second.run_id != first_run.run_id
     for table, frame in before.items():
         pd.testing.assert_frame_equal(without_run_id(project / "curated" / f"{table}.csv"), frame)
@@ -107,9 +110,11 @@ def test_refresh_evidence_offline_reports_what_it_could_not_refresh_and_alerts_o
     summary = refresh_evidence(options(project))
     assert any("new_contradiction" in a and "pmid:23225445" in a for a in summary.alerts)
     report = (project / "reports" / "vitamin-k2.md").read_text()
-    assert (
-        "pmid:23225445" in report and "new_contradiction" in report.replace(" ", "_").lower()
-    ) or "contradiction" in report
+    assert f"**new_contradiction** `{RECURRENCE_CLAIM}` record `pmid:23225445`" in report
+    assert summary.searched_since is None and summary.new_records == 0
+    assert any(
+        "live sources are off" in w and "no newer records were searched" in w for w in summary.warnings
+    )
 
 
 def test_curate_document_links_one_document_and_writes_its_reports(project, first_run):
@@ -117,3 +122,32 @@ def test_curate_document_links_one_document_and_writes_its_reports(project, firs
     doc = curate_document(str(project / "sources" / "documents" / "vitamin-k2"), options(project))
     assert doc.slug == "vitamin-k2" and len(doc.verdicts) == 203
     assert (project / "reports" / "vitamin-k2.html").is_file()
+
+
+def test_a_flow_run_refuses_while_another_process_holds_the_run_lock(project, first_run):
+    """A scheduled or worker-started flow run and a manual `curate run` never write one project at once."""
+    import subprocess
+    import sys
+
+    from pipeline.run_lock import RunLockedError
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(project / ".curate" / "run.lock")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(RunLockedError, match=f"pid {holder.pid}"):
+            curate_all(options(project))
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from pipeline.run_lock import run_lock
+with run_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(120)
+"""

@@ -36,6 +36,23 @@ def test_curate_run_writes_tables_and_reports(tmp_path):
     assert report.startswith("# Vitamin K2") and "## Ambiguous markers" in report
     assert (tmp_path / ".curate" / "prefect").is_dir()  # Prefect state stays inside the project
 
+    # A document over the size limit is that document's failure: one line, no Prefect traceback, and the
+    # previous dataset and reports stay as they were (a partial dataset would drop its rows).
+    huge = tmp_path / "sources" / "documents" / "huge"
+    huge.mkdir()
+    (huge / "document.txt").write_text("Vitamin K2\n\n" + "It was safe in mice1. " * 6_000, encoding="utf-8")
+    before = (tmp_path / "curated" / "claims.parquet").read_bytes()
+    env["CURATE_MAX_DOCUMENT_BYTES"] = "100000"
+    failed = subprocess.run(
+        [str(curate), "run", "--root", str(tmp_path)], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert failed.returncode == 2, failed.stderr
+    assert "failed: huge: " in failed.stderr and "is over the limit of 100,000" in failed.stderr
+    assert failed.stderr.rstrip().splitlines()[-1].startswith("curate: error: ")
+    assert "were left as they were" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert (tmp_path / "curated" / "claims.parquet").read_bytes() == before
+
 
 def test_run_refuses_a_folder_without_sources(tmp_path, capsys):
     from pipeline.cli import main
@@ -44,3 +61,17 @@ def test_run_refuses_a_folder_without_sources(tmp_path, capsys):
         main(["run", "--root", str(tmp_path)])
     assert info.value.code == 2
     assert "sources/documents: no such folder" in capsys.readouterr().err
+
+
+def test_run_refuses_two_folders_with_one_slug_before_any_work(tmp_path, capsys):
+    from pipeline.cli import main
+
+    for name in ("vitamin-k2", "Vitamin K2"):
+        (tmp_path / "sources" / "documents" / name).mkdir(parents=True)
+        (tmp_path / "sources" / "documents" / name / "document.txt").write_text("Vitamin K2\n\nIt works1.\n")
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--root", str(tmp_path)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "folders 'Vitamin K2' and 'vitamin-k2' both give the slug 'vitamin-k2': rename one" in err
+    assert not (tmp_path / ".curate").exists()  # refused before the lock, the store or Prefect

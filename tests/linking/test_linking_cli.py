@@ -158,3 +158,43 @@ def test_live_discovery_stores_what_pubmed_returns_and_reports_an_unreachable_so
     with RecordStore(f"sqlite:///{project / '.curate' / 'store.sqlite'}") as store:
         assert store.get("pmid:31000010") is not None and store.get("pmid:31000020") is not None
     assert err.count("Europe PMC could not be reached") == 1
+
+
+def test_a_refresh_searches_only_for_records_added_since_the_last_run(
+    project, monkeypatch, fake_eutils, fake_europepmc
+):
+    """`since` limits live discovery to PubMed's Entrez date and Europe PMC's CREATION_DATE from that day
+    to today; what it finds is stored, linked like any candidate, and listed as new."""
+    from pipeline.jobs import document_run, read_document
+    from pipeline.linking.discovery import remote_query
+    from pipeline.linking.entities import extract_entities
+    from pipeline.linking.relations import claim_view
+    from pipeline.settings import Settings
+    from pipeline.wiring import live_sources
+
+    folder = small_document(project)
+    live(monkeypatch, fake_eutils.base_url, fake_europepmc.base_url)
+    doc, _, _ = read_document(folder, max_bytes=10**6)
+    queries = {q for c in doc.claims if (q := remote_query(claim_view(c, extract_entities(c.text))))}
+    for i, query in enumerate(sorted(queries)):  # 30 records each, entered from October to late November
+        fake_eutils.add_corpus(
+            query, 30, date(2026, 10, 1), date(2026, 11, 20), start_pmid=32000000 + 100 * i
+        )
+    since = date(2026, 11, 1)
+    with RecordStore(f"sqlite:///{project / 'store.sqlite'}") as store:
+        run = document_run(
+            folder, store, live_sources(Settings()), max_bytes=10**6, top_k=3, ttl=3600.0, since=since
+        )
+        stored = {rid for rid in run.new_records if store.get(rid) is not None}
+    today = datetime.now(UTC).date()
+    searches = fake_eutils.calls("esearch.fcgi")
+    assert len(searches) == len(queries) == 2
+    assert {(s.one("datetype"), s.one("mindate"), s.one("maxdate"), s.one("retmax")) for s in searches} == {
+        ("edat", "2026/11/01", f"{today:%Y/%m/%d}", "10")
+    }
+    epmc = [s.one("query") for s in fake_europepmc.calls("search")]
+    assert len(epmc) == 2
+    assert all(q.endswith(f") AND CREATION_DATE:[2026-11-01 TO {today:%Y-%m-%d}]") for q in epmc)
+    # 12 of each corpus's 30 records (the 19th on) entered from 1 November: the first 10 of each are stored
+    assert run.searched_since == "2026-11-01" and len(run.new_records) == 20 == len(stored)
+    assert sorted(int(r.split(":")[1]) % 100 for r in run.new_records) == sorted(list(range(18, 28)) * 2)

@@ -40,6 +40,14 @@ def test_esearch_pages_with_retstart(fake_eutils):
     assert all(c.one("tool") == "curate-tests" and c.one("email") == "tests@example.org" for c in calls)
 
 
+def test_esearch_with_a_limit_asks_once_and_never_slices(fake_eutils):
+    """Discovery wants the best 10, not all 25,000 (which would page and date-slice ~30 requests)."""
+    fake_eutils.add_corpus("vitamin k2", 25_000, date(2000, 1, 1), date(2010, 12, 31))
+    found = client(fake_eutils).esearch("vitamin k2", retmax=10, limit=10)
+    assert found == pmids(10_000_000, 10)
+    assert [(c.one("retstart"), c.one("retmax")) for c in fake_eutils.calls("esearch.fcgi")] == [("0", "10")]
+
+
 def test_esearch_slices_the_date_range_past_the_9999_cap(fake_eutils):
     fake_eutils.add_corpus("vitamin k2", 25_000, date(2000, 1, 1), date(2010, 12, 31))
     found = client(fake_eutils).esearch("vitamin k2", mindate=date(2000, 1, 1), maxdate=date(2010, 12, 31))
