@@ -6,8 +6,8 @@
 
 Parquet is read when present, the CSV otherwise; both give the same frames (dtypes from the row models in
 pipeline.outputs.dataset_rows: Int64, Float64, boolean, string, UTC datetimes, lists as Python lists).
-A missing table, a missing column, an unreadable cell or a schema newer than this code raises InputError
-naming the file.
+A missing table, a missing column, an unreadable cell, a schema newer than this code or tables from
+two runs (a run killed while renaming them into place) raise InputError naming the file or folder.
 """
 
 from __future__ import annotations
@@ -57,8 +57,26 @@ def load(path: str | Path) -> Datasets:
         raise InputError(f"{folder}: not a curated dataset folder")
     descriptor = _descriptor(folder / DATAPACKAGE)
     frames = {spec.name: _table(folder, spec) for spec in TABLES}
+    _one_run(folder, frames, descriptor.get("run_id"))
     version = str(descriptor.get("schema_version", SCHEMA_VERSION))
     return Datasets(**frames, schema_version=version, run_id=descriptor.get("run_id"))
+
+
+def _one_run(folder: Path, frames: dict[str, pd.DataFrame], described: object) -> None:
+    """Every table (and the descriptor) from one run. Each file is replaced whole, but a run killed while
+    renaming them leaves some tables from the previous run: their keys may not join, so refuse."""
+    runs: dict[str, list[str]] = {}
+    for name, frame in frames.items():
+        for run in frame["run_id"].dropna().unique() if "run_id" in frame else ():
+            runs.setdefault(str(run), []).append(name)
+    if described and runs and str(described) not in runs:
+        runs.setdefault(str(described), []).append(DATAPACKAGE)
+    if len(runs) > 1:
+        which = "; ".join(f"{run}: {', '.join(names)}" for run, names in sorted(runs.items()))
+        raise InputError(
+            f"{folder}: tables from {len(runs)} runs ({which}) — a run was interrupted while writing "
+            "them; run `curate run` again"
+        )
 
 
 def _descriptor(path: Path) -> dict[str, Any]:

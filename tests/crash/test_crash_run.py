@@ -6,10 +6,12 @@ an orphan through the recovery run and is stopped afterwards. Points are armed b
 
 import json
 
+import pandas as pd
 import pytest
 from crash_helpers import assert_same_tables, kill_at, new_project, run, staging_files, store_records
 
 from pipeline.datasets import load
+from pipeline.errors import InputError
 
 
 @pytest.mark.slow
@@ -44,8 +46,11 @@ def test_a_run_killed_while_renaming_tables_into_place_recovers(reference, tmp_p
     kill_at("tables", ["run", "--root", str(root)], tmp_path, leftovers)
     staged = staging_files(root)
     assert len(staged) == 19 and all(p.is_relative_to(root / "curated") for p in staged)  # 9 of 28 renamed
-    half = load(root / "curated")  # every file is whole: old or new, never torn
-    assert len(half.claims) == 203 and len(set(half.claims["run_id"]) | set(half.links["run_id"])) == 2
+    tables = {p.stem: pd.read_parquet(p) for p in (root / "curated").glob("*.parquet")}  # each file whole
+    assert len(tables) == 9 and len(tables["claims"]) == 203
+    assert len({run for frame in tables.values() for run in frame["run_id"].unique()}) == 2  # old or new
+    with pytest.raises(InputError, match=r"tables from 2 runs .* interrupted"):  # never joined silently
+        load(root / "curated")
 
     done = run(root, tmp_path / "recovery.log")
     assert done.code == 0, done.stderr

@@ -7,6 +7,7 @@ one temporary Prefect server for the module.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,6 +79,8 @@ def test_dask_setting_without_an_address_runs_a_local_cluster(prefect_server: No
     runner = task_runner(Settings(task_runner="dask", dask_address=None, workers=2))
     results = squares.with_options(task_runner=runner)([5, 6, 7, 8])
     assert [value for value, _ in results] == [25, 36, 49, 64]
+    # its scheduler and workers log every start and stop at INFO: kept out of the run's one-line log
+    assert logging.getLogger("distributed").getEffectiveLevel() == logging.WARNING
     assert len({worker for _, worker in results}) == 2
 
 

@@ -89,6 +89,17 @@ def test_a_newer_schema_in_a_table_is_refused(copy):
         load(copy)
 
 
+def test_tables_from_two_runs_are_refused(copy):
+    """A run killed while renaming its tables into place leaves some from the previous run."""
+    frame = pd.read_parquet(copy / "links.parquet")
+    frame["run_id"] = "run-test-0"
+    frame.to_parquet(copy / "links.parquet")
+    with pytest.raises(
+        InputError, match=r"tables from 2 runs \(run-test-0: links; run-test-1: .*interrupted"
+    ):
+        load(copy)
+
+
 def test_a_missing_column_names_the_file(copy):
     frame = pd.read_parquet(copy / "claims.parquet").drop(columns=["best_level"])
     frame.to_parquet(copy / "claims.parquet")
