@@ -40,23 +40,26 @@ def new_project(folder: Path) -> Path:
     return folder
 
 
-def env() -> dict[str, str]:
-    """The test run's environment minus Prefect and curate settings: offline, no telemetry."""
+def env(live: dict[str, str] | None = None) -> dict[str, str]:
+    """The test run's environment minus Prefect and curate settings: no telemetry, and offline unless
+    `live` gives the settings of live sources (loopback fakes)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CURATE_"))}
     clean.update(
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         DO_NOT_TRACK="1",
-        CURATE_OFFLINE="1",
         PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",  # a busy machine starts it slowly
     )
+    clean.update(live if live is not None else {"CURATE_OFFLINE": "1"})
     return clean
 
 
-def start(args: list[str], log: Path, *, cwd: Path | None = None) -> subprocess.Popen[bytes]:
+def start(
+    args: list[str], log: Path, *, cwd: Path | None = None, live: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """Start a child in its own session, stderr to `log` (a file: a pipe nobody reads can fill up)."""
     with open(log, "wb") as err:
         return subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=err, env=env(), cwd=cwd, start_new_session=True
+            args, stdout=subprocess.DEVNULL, stderr=err, env=env(live), cwd=cwd, start_new_session=True
         )
 
 
@@ -69,15 +72,23 @@ def finish(proc: subprocess.Popen[bytes], log: Path) -> Finished:
     return Finished(proc.returncode, log.read_text(encoding="utf-8", errors="replace"), proc.pid)
 
 
-def run(root: Path, log: Path) -> Finished:
+def run(root: Path, log: Path, *, live: dict[str, str] | None = None) -> Finished:
     """One whole `curate run` on `root`."""
-    return finish(start([str(CURATE), "run", "--root", str(root)], log), log)
+    return finish(start([str(CURATE), "run", "--root", str(root)], log, live=live), log)
 
 
-def kill_at(point: str, args: list[str], work: Path, groups: list[int], *, cwd: Path | None = None) -> None:
+def kill_at(
+    point: str,
+    args: list[str],
+    work: Path,
+    groups: list[int],
+    *,
+    cwd: Path | None = None,
+    live: dict[str, str] | None = None,
+) -> None:
     """Run `curate <args>` until it reaches `point` (see pause_child.py), then SIGKILL that process only."""
     marker, log = work / f"paused-{point}", work / f"killed-{point}.log"
-    proc = start([sys.executable, str(CHILD), point, str(marker), *args], log, cwd=cwd)
+    proc = start([sys.executable, str(CHILD), point, str(marker), *args], log, cwd=cwd, live=live)
     groups.append(proc.pid)  # the session's leftovers are stopped by the test's clean-up
     deadline = time.monotonic() + RUN_TIMEOUT
     while not marker.exists():
@@ -118,15 +129,19 @@ def staging_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*.tmp") if not p.is_relative_to(prefect))
 
 
-def without_run_id(data: Datasets) -> dict[str, pd.DataFrame]:
-    return {name: data.table(name).drop(columns=["run_id"]) for name in TABLES}
+def without_run_id(data: Datasets, also: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
+    drop = ["run_id", *also]
+    return {
+        name: data.table(name).drop(columns=[c for c in drop if c in data.table(name)]) for name in TABLES
+    }
 
 
-def assert_same_tables(got: Path, want: Path) -> None:
-    """Both folders hold the same files and every table is equal apart from `run_id`."""
+def assert_same_tables(got: Path, want: Path, *, also: tuple[str, ...] = ()) -> None:
+    """Both folders hold the same files and every table is equal apart from `run_id` (and `also`: live
+    runs fetch at different times, so their `fetched_at` differs)."""
     names = sorted(p.relative_to(want) for p in want.rglob("*") if p.is_file())
     assert sorted(p.relative_to(got) for p in got.rglob("*") if p.is_file()) == names
     mine, theirs = load(got), load(want)
     assert mine.run_id != theirs.run_id
-    for name, frame in without_run_id(theirs).items():
-        pd.testing.assert_frame_equal(without_run_id(mine)[name], frame, obj=name)
+    for name, frame in without_run_id(theirs, also).items():
+        pd.testing.assert_frame_equal(without_run_id(mine, also)[name], frame, obj=name)

@@ -7,6 +7,9 @@ child writes its pid to `marker` and sleeps until the test kills it. Nothing in 
 this: the points are patched in here, so production code carries no test hook.
 
     store     inside the snapshot import's write transaction, after the rows are inserted, before commit
+    fetch     inside the write transaction of the first records a live run fetched (the 2nd insert of new
+              records: the 1st is the snapshot), rows inserted, not committed
+    grading   at the 20th record the linker grades, mid-way through the document task
     bundle    as the run bundle is collected from the store (the document task's result is already cached)
     tables    at the 10th rename of a staged dataset file into curated/ (all files staged, 9 renamed)
     review    before the new decisions.yaml (written and fsynced beside it) is renamed over the old one
@@ -68,6 +71,16 @@ def arm(point: str, marker: Path) -> None:
         from pipeline.literature.store import RecordStore
 
         RecordStore._insert_new = nth_call(1, marker, RecordStore._insert_new, before=False)  # type: ignore[method-assign]
+    elif point == "fetch":
+        from pipeline.literature.store import RecordStore
+
+        RecordStore._insert_new = nth_call(2, marker, RecordStore._insert_new, before=False)  # type: ignore[method-assign]
+    elif point == "grading":
+        import pipeline.linking.linker
+
+        pipeline.linking.linker.grade_record = nth_call(
+            20, marker, pipeline.linking.linker.grade_record, before=True
+        )
     elif point == "bundle":
         # Patched where pipeline.flows imports it from; importing pipeline.flows here would import
         # Prefect before the command has set Prefect's environment (PREFECT_HOME, timeouts, privacy).

@@ -103,3 +103,27 @@ def test_fetch_then_link_carry_on_from_the_reachable_source_and_name_the_dead_on
     unlinked = [parse_identifier(r).key for r, ok in zip(references, linked, strict=True) if not ok]
     assert [f["links"] for f in missing] == [unlinked]  # the one the dead source alone could supply
     assert err.count(f"{dead} could not be reached") == 1 and f"{alive} could not be reached" not in err
+
+
+@pytest.mark.slow
+def test_curate_run_with_europe_pmc_down_finishes_and_its_report_names_what_was_not_refreshed(project):
+    """The whole job, not just its commands: the run completes from what PubMed and the store supply,
+    and the report a curator reads says which source could not refresh its records, and why."""
+    import os
+    import subprocess
+    import sys
+
+    write_document(project, CASES["europepmc-down"][1])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1", CURATE_EUROPEPMC_URL=dead_url())
+    curate = Path(sys.executable).with_name("curate")
+    done = subprocess.run(
+        [str(curate), "run", "--root", str(project)], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "  not refreshed: Europe PMC (" in done.stderr and "not refreshed: PubMed" not in done.stderr
+    report = (project / "reports" / "vitamin-k2-refs.md").read_text(encoding="utf-8")
+    assert "- Sources that could not be refreshed: 1" in report
+    section = report.split("### Sources that could not be refreshed", 1)[1].split("###", 1)[0]
+    assert section.strip().startswith("- **Europe PMC**: ") and "PubMed" not in section
+    assert EMAIL not in report and API_KEY not in report
