@@ -41,7 +41,7 @@ ENV = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}  # no t
 QUICK_ARGS: dict[str, list[str]] = {
     "pubmed_parse": ["--articles", "1000", "--entrez-articles", "200"],
     "grading": ["--n", "1000", "--cli", "6000"],
-    "linking": ["--sizes", "1000"],
+    "linking": ["--sizes", "1000", "--k-shares"],  # no 100k stores that keep vitamin K
     "fetch": ["--sizes", "1000"],
     "run": ["--documents", "2", "--quick"],
     "prefect_overhead": ["--tasks", "20"],

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     cache_ttl: int = Field(default=30 * 86400, description="Seconds a stored record counts as fresh.")
     http_timeout: float = Field(default=30.0, description="Seconds before an HTTP request times out.")
     max_document_bytes: int = Field(default=20_000_000, description="Largest document accepted, in bytes.")
+    max_response_bytes: int = Field(
+        default=200 * 1024 * 1024, ge=1024, description="Largest HTTP response body read, in bytes."
+    )
     task_runner: Literal["thread", "dask"] = Field(
         default="thread", description="Where a run's document tasks execute: threads here, or Dask."
     )

@@ -37,6 +37,9 @@ def live_sources(settings: Settings, *, offline: bool = False) -> Sources:
             tool=settings.ncbi_tool,
             api_key=api_key,
             timeout=settings.http_timeout,
+            max_bytes=settings.max_response_bytes,
         ),
-        europepmc=EuropePmcClient(settings.europepmc_url, timeout=settings.http_timeout),
+        europepmc=EuropePmcClient(
+            settings.europepmc_url, timeout=settings.http_timeout, max_bytes=settings.max_response_bytes
+        ),
     )

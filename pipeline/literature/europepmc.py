@@ -15,7 +15,13 @@ from urllib.parse import urlsplit
 
 from pipeline.errors import FetchError, InputError
 from pipeline.literature import json_text
-from pipeline.literature.http import HttpClient, RejectedResponse, RetryableResponse, limiter_for
+from pipeline.literature.http import (
+    DEFAULT_MAX_BYTES,
+    HttpClient,
+    RejectedResponse,
+    RetryableResponse,
+    limiter_for,
+)
 
 IdType = Literal["pmid", "doi", "pmcid"]
 MAX_PAGE_SIZE = 1000  # Europe PMC's largest pageSize
@@ -32,11 +38,16 @@ class EuropePmcClient:
         *,
         timeout: float = 30.0,
         http: HttpClient | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
         rate: float = DEFAULT_RATE,
     ) -> None:
         limiter = limiter_for(f"europepmc:{urlsplit(base_url).netloc}", rate)
         self.http = http or HttpClient(
-            base_url, timeout=timeout, limiter=limiter, user_agent="curate-evidence (Europe PMC client)"
+            base_url,
+            timeout=timeout,
+            limiter=limiter,
+            user_agent="curate-evidence (Europe PMC client)",
+            max_bytes=max_bytes,
         )
 
     def __repr__(self) -> str:

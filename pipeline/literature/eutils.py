@@ -29,6 +29,7 @@ from pydantic import SecretStr
 
 from pipeline.errors import ConfigError, FetchError, InputError
 from pipeline.literature.http import (
+    DEFAULT_MAX_BYTES,
     HttpClient,
     RejectedResponse,
     RetryableResponse,
@@ -161,6 +162,7 @@ class EutilsClient:
         api_key: str | SecretStr | None = None,
         timeout: float = 30.0,
         http: HttpClient | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         if not email or "@" not in email:
             raise ConfigError("ncbi_email", "NCBI requires a contact email on every E-utilities request")
@@ -172,7 +174,11 @@ class EutilsClient:
         # NCBI's policy: 3 requests/s per IP without a key, 10/s with one.
         limiter = limiter_for(f"eutils:{urlsplit(base_url).netloc}", 10.0 if key else 3.0)
         self.http = http or HttpClient(
-            base_url, timeout=timeout, limiter=limiter, user_agent=f"{tool} (curate-evidence)"
+            base_url,
+            timeout=timeout,
+            limiter=limiter,
+            user_agent=f"{tool} (curate-evidence)",
+            max_bytes=max_bytes,
         )
 
     def __repr__(self) -> str:

@@ -58,6 +58,32 @@ def test_a_response_over_the_cap_fails_at_once_naming_the_cap(fake_eutils: FakeE
     assert DEFAULT_MAX_BYTES == 200 * 1024 * 1024  # the documented default cap
 
 
+def test_the_response_cap_is_a_setting_the_live_clients_obey(
+    fake_eutils: FakeEutils, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """CURATE_MAX_RESPONSE_BYTES reaches both live clients: `curate fetch` fails the PMID with the cap."""
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "CURATE_EUTILS_URL": fake_eutils.base_url,
+        "CURATE_EUROPEPMC_URL": "http://127.0.0.1:9/",
+        "CURATE_NCBI_EMAIL": "tests@example.org",
+        "CURATE_MAX_RESPONSE_BYTES": "4096",
+        "CURATE_HTTP_TIMEOUT": "2",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("CURATE_OFFLINE", raising=False)
+    code, out, err = run_cli_text(["fetch", "36400559"], capsys)
+    assert code == 0, err
+    assert '"status": "failed"' in out and "bytes exceeds 4096" in out
+    from pipeline.settings import Settings
+    from pipeline.wiring import live_sources
+
+    sources = live_sources(Settings())
+    assert sources.eutils.http.max_bytes == 4096 and sources.europepmc.http.max_bytes == 4096
+    monkeypatch.delenv("CURATE_MAX_RESPONSE_BYTES")
+    assert live_sources(Settings()).eutils.http.max_bytes == DEFAULT_MAX_BYTES
+
+
 YAML_BOMB = "\n".join(
     ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     + [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
