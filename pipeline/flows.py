@@ -144,9 +144,16 @@ def collect_task(
 @task(name="write_outputs", retries=1, retry_delay_seconds=1)
 def write_outputs_task(bundle: CurationRun, root: Path) -> list[Path]:
     from pipeline.outputs.dataset_write import write_dataset
-    from pipeline.outputs.report_write import write_reports
+    from pipeline.outputs.report_write import stale_reports, write_reports
 
-    return write_dataset(bundle, root / "curated") + write_reports(bundle, root / "reports")
+    written = write_dataset(bundle, root / "curated") + write_reports(bundle, root / "reports")
+    for html in stale_reports(bundle, root / "reports"):
+        log.warning(
+            "%s (and .md) is from a document no longer in sources/documents: not in the index; "
+            "delete it if it is not wanted",
+            html.relative_to(root),
+        )
+    return written
 
 
 @task(name="refresh_records", retries=1, retry_delay_seconds=1)

@@ -6,6 +6,7 @@ blocks.py     text → headings, paragraphs, bullets, tables, chrome
 sections.py   blocks → sections, FAQ answers, reference scopes
 sentences.py  prose → sentence spans
 markers.py    citation-marker candidates and their reading per scope
+reference_list.py  the page's own reference list, kept out of the claims
 tables.py     flattened table headers and cells
 evidence.py   asserted evidence (what the text says its evidence is)
 parse.py      all of the above → ParsedDocument

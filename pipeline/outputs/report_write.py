@@ -13,6 +13,21 @@ from pipeline.outputs.atomic import write_text
 from pipeline.outputs.bundle import CurationRun
 
 
+def stale_reports(run: CurationRun, out_dir: Path) -> list[Path]:
+    """Report pairs (`<slug>.md` + `<slug>.html`) for documents this run did not have: a document removed
+    from sources/ leaves them behind, unlisted in the index. They are named, not deleted: `reports/`
+    may hold a curator's own files too."""
+    current = {report_name(d.slug) for d in run.documents}
+    return sorted(
+        html
+        for html in out_dir.glob("*.html")
+        if html.stem != "index"
+        and html.stem not in current
+        and _SLUG.fullmatch(html.stem)
+        and html.with_suffix(".md").is_file()
+    )
+
+
 def write_reports(run: CurationRun, out_dir: Path) -> list[Path]:
     """Render and write every report of `run` under `out_dir`; the paths written, index last."""
     written = []

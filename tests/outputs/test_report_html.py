@@ -67,6 +67,16 @@ def test_write_reports_writes_markdown_html_and_index_atomically(written):
     assert written["vitamin-k2.md"].read_text(encoding="utf-8").startswith("# Vitamin K2\n")
 
 
+def test_reports_of_a_document_no_longer_in_the_run_are_named_not_deleted(seed_run, tmp_path):
+    from pipeline.outputs.report_write import stale_reports
+
+    write_reports(seed_run, tmp_path)
+    for name in ("old-page.md", "old-page.html", "notes.md", "benchmarks.md", "Shot.html"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    assert stale_reports(seed_run, tmp_path) == [tmp_path / "old-page.html"]  # a pair, named by a slug
+    assert (tmp_path / "old-page.html").is_file()
+
+
 def test_hostile_record_title_renders_as_text_and_only_our_script_exists(page, written, seed_run):
     hostile = seed_run.records[HOSTILE_RECORD].title
     assert hostile.startswith("<script>")
