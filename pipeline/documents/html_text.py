@@ -1,7 +1,8 @@
 """HTML → the Markdown-like text the block splitter reads, with a map back to source lines.
 
 Standard library only (`html.parser`): headings become `#` lines, list items `-` bullets (`1.` in an
-`<ol>`, so a reference list keeps its numbers), table rows `|` rows, `<sup>1,5</sup>` a bracketed marker
+`<ol>` under a reference heading, so a reference list keeps its numbers; other numbered lists stay
+bullets, as their items are claims), table rows `|` rows, `<sup>1,5</sup>` a bracketed marker
 `[1,5]` (the page kept its superscripts, so they are explicit), and script, style and navigation
 furniture disappear. No tag ever reaches a claim.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from pipeline.documents.reference_list import REFERENCE_HEADING
 from pipeline.literature.identifiers import find_identifiers
 
 SKIP = {"script", "style", "noscript", "template", "svg", "head", "nav", "footer", "aside", "form", "button"}
@@ -60,6 +62,8 @@ class _Reducer(HTMLParser):
         self.href: str | None = None  # a paper's URL while inside its <a>
         self.anchor: list[str] = []  # the text of that <a>
         self.sup_links: list[str] = []
+        self.heading: list[str] | None = None  # the text of the heading being read
+        self.last_heading = ""  # an <ol> is numbered only under a reference heading
 
     # -------------------------------------------------------------- output
     def _newline(self, blank: bool = False) -> None:
@@ -87,12 +91,14 @@ class _Reducer(HTMLParser):
         if re.fullmatch(r"h[1-6]", tag):
             self._newline(blank=True)
             self._write("#" * int(tag[1]) + " ")
+            self.heading = []
         elif tag == "li":
             self._newline()
             self._write(self._item_prefix(attrs))
         elif tag in ("ol", "ul"):
             self._newline(blank=True)
-            self.lists.append(_start(attrs) if tag == "ol" else None)
+            numbered = tag == "ol" and REFERENCE_HEADING.match(self.last_heading)
+            self.lists.append(_start(attrs) if numbered else None)
         elif tag == "a":
             self.href, self.anchor = _paper_url(attrs), []
         elif tag == "tr":
@@ -142,6 +148,8 @@ class _Reducer(HTMLParser):
             self.row = None
             self._newline()
         elif re.fullmatch(r"h[1-6]", tag) or tag in BLOCK or tag == "li":
+            if re.fullmatch(r"h[1-6]", tag) and self.heading is not None:
+                self.last_heading, self.heading = " ".join("".join(self.heading).split()), None
             self._newline(blank=tag != "li")
 
     def handle_data(self, data: str) -> None:
@@ -149,6 +157,8 @@ class _Reducer(HTMLParser):
             return
         if self.href is not None:
             self.anchor.append(data)
+        if self.heading is not None:
+            self.heading.append(data)
         if self.sup is not None:
             self.sup.append(data)
         elif self.cell is not None:

@@ -37,15 +37,40 @@ GREEK = re.compile(r"[\u0370-\u03ff]")
 ACRONYM_DEF = re.compile(r"\(([A-Z][A-Za-z]{1,7})\)")
 NAME_IN_PARENS = re.compile(r"\(([A-Za-z][^\s()]*[0-9])\)")
 # Digits inside a URL, a DOI, a labelled PMID/PMCID or an e-mail address belong to it, never to a marker:
-# `(doi:10.1001/jama.292.3.358)` is one identifier, not refs 10 and 2, 92.
+# `(doi:10.1001/jama.292.3.358)` is one identifier, not refs 10 and 2, 92. URLs and DOIs stop at
+# brackets and lose closing punctuation and an unbalanced `)` (see `identifier_spans`), so the markers
+# after them survive: `(see https://doi.org/10.1000/x)[4]`, `[1](https://…/1/)[2](https://…/2/)`.
 NOT_PROSE = re.compile(
-    r"(?:https?://|www\.)[^\s<>\"]+"
-    r"|\b(?:doi\s*:?\s*)?10\.\d{4,9}/[^\s<>\"]+"
+    r"(?:https?://|www\.)[^\s<>\"\[\]]+"
+    r"|\b(?:doi\s*:?\s*)?10\.\d{4,9}/[^\s<>\"\[\]]+"
     r"|\bpmc?id\s*:?\s*(?:pmc)?\d+"
     r"|\bpmc\d+"
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
     re.IGNORECASE,
 )
+
+
+def identifier_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Where NOT_PROSE matches in text[start:end], each trimmed of closing punctuation and of `)` that
+    close a parenthesis opened before the match (a DOI may hold balanced ones: `S0140-6736(20)30183-5`)."""
+    spans = []
+    for m in NOT_PROSE.finditer(text, start, len(text) if end is None else end):
+        s, e = m.start(), _balanced_end(text, m.start(), m.end())
+        while e > s and text[e - 1] in ".,;:!?'\"":
+            e -= 1
+        spans.append((s, e))
+    return spans
+
+
+def _balanced_end(text: str, s: int, e: int) -> int:
+    """Where text[s:e] first closes a parenthesis it did not open (the sentence's, not the DOI's)."""
+    depth = 0
+    for i in range(s, e):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth < 0:
+            return i
+    return e
+
 
 MAX_FLAT_DIGITS = 10  # longer glued digit runs are quantities or identifiers, not flattened lists
 MAX_FLAT_REF = 199  # flattened refs beyond this are not plausible on one page
@@ -157,8 +182,8 @@ def find_candidates(text: str, start: int, end: int, doc: DocumentNames) -> list
     """Citation-marker candidates inside text[start:end], in order."""
     found: list[Candidate] = []
     taken: set[int] = set()
-    for m in NOT_PROSE.finditer(text, start, end):
-        taken.update(range(m.start(), m.end()))
+    for s, e in identifier_spans(text, start, end):
+        taken.update(range(s, e))
     for m in BRACKET.finditer(text, start, end):
         if m.start() in taken:
             continue
@@ -182,13 +207,35 @@ def find_candidates(text: str, start: int, end: int, doc: DocumentNames) -> list
             or len(m[0]) > MAX_FLAT_DIGITS
         ):
             continue
-        options = _flattened_options(_word_before(text, s, start), m[0], s, doc)
+        word = _word_before(text, s, start)
+        options = _flattened_options(word, m[0], s, doc)
+        if options and after in ",-–" and _quantity(word, text, s, end):
+            continue  # "aged5-12 years", "type2,3 diabetes": a number range, not refs
         if options and after in ",-–" and (listed := _glued_list(text, s, end)):
             found.append(listed)
             taken.update(range(listed.start, listed.end))
         elif options and after not in "-–":
             found.append(Candidate(s, e, "flattened", options, False))
     return sorted(found, key=lambda c: c.start)
+
+
+# Words around a glued number list that make it a quantity: "stage2-3 cancer", "women2-3 times a day".
+# (Singular nouns only before it: "over the years1,2." is a citation.)
+_COUNTED = re.compile(
+    r"(?:stage|grade|type|class|phase|level|step|cycle|dose|arm|group|week|day|month|year|aged?|ages)$",
+    re.IGNORECASE,
+)
+_UNIT_AFTER = re.compile(
+    r"\s*(?:times?|hours?|h|days?|weeks?|months?|years?|yrs?|mg|mcg|µg|μg|g|kg|ml|mmol|nm|µm|μm|cm|mm|%"
+    r"|fold|x|cups?|servings?|tablets?|capsules?|doses?|cycles?|patients|people|women|men|subjects"
+    r"|cancers?|diabetes|toxicity|disease|tumou?rs?)\b",
+    re.IGNORECASE,
+)
+
+
+def _quantity(word: str, text: str, s: int, end: int) -> bool:
+    m = PUNCT_LIST.match(text, s, end)
+    return bool(_COUNTED.search(word) or (m and _UNIT_AFTER.match(text, m.end(), end)))
 
 
 def _glued_list(text: str, s: int, end: int) -> Candidate | None:

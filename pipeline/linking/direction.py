@@ -51,6 +51,14 @@ _BENEFIT = re.compile(
     r"less likely|lower risk|inverse(?:ly)? associat\w*|protective|anti-?(?:cancer|tumou?r|proliferative))\b",
     re.IGNORECASE,
 )
+# "no increased risk of thrombosis" denies harm; "placebo patients had increased risk … compared with
+# vitamin K2" is the comparison arm's harm, the supplement's benefit
+_NO_HARM = re.compile(
+    r"\b(?:no|not|without|neither|nor)\b(?:\s+\w+){0,3}?\s+(?:an?\s+)?(?:increased|higher|elevated|greater)"
+    r"\s+(?:\w+\s+){0,2}?(?:risk|incidence|mortality|death)",
+    re.IGNORECASE,
+)
+_COMPARATOR = re.compile(r"\b(?:placebo|control|untreated|comparison|non-?users?)\b", re.IGNORECASE)
 # "people at elevated risk" describes who, not what happened to them
 _AT_RISK = re.compile(r"\bat (?:an? )?(?:elevated|high|higher|increased|greater) risk\b", re.IGNORECASE)
 _DEFICIT = re.compile(r"\b(?:low|sub-?optimal|poor|insufficien\w*|deficien\w*|inadequate)\b", re.I)
@@ -157,8 +165,11 @@ def _facts(sentence: str) -> _Facts:
     polarity: Polarity | None = None
     significant = _significant(sentence)
     for pattern, kind in ((_NULL, "null"), (_HARM, "harm")):
-        # a significant p-value rules out "no effect", not harm: "increased risk (p = 0.01)" is harm
+        # a significant p-value rules out "no effect", not harm: "increased risk (p = 0.01)" is harm —
+        # unless the harm is denied ("no increased risk") or befell the comparison arm
         m = None if significant and kind == "null" else pattern.search(sentence)
+        if m and kind == "harm" and (_NO_HARM.search(sentence) or _COMPARATOR.search(sentence, 0, m.start())):
+            m = None
         if m and not _BENEFIT.search(sentence[: m.start()] + sentence[m.end() :]):
             polarity = kind  # type: ignore[assignment]
             break

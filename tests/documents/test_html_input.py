@@ -85,3 +85,22 @@ def test_links_to_papers_survive_and_ordered_lists_keep_their_numbers(tmp_path):
         "Menatetrenone was studied again (Yoshida 2011 <https://doi.org/10.1002/hep.24430>, a blog).",
     ]
     assert doc.claims[0].markers[0].token == "[1](https://pubmed.ncbi.nlm.nih.gov/16400650/)"
+
+
+def test_a_numbered_list_of_claims_stays_claims(tmp_path):
+    """Only an <ol> under a reference heading is numbered: elsewhere its short items would read as
+    numbered headings and the claims after them would move to other sections (and change IDs)."""
+    page = (
+        "<h1>Vitamin K2</h1><h2>Benefits</h2><p>Vitamin K2 is studied for bone and heart health.</p>"
+        "<ol><li>Supports bone health in older women</li>"
+        "<li>Lowers arterial calcification in adults</li></ol>"
+        "<p>Vitamin K2 reduces fracture risk in trials<sup>1</sup>.</p>"
+    )
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    doc = parse_document(path, max_bytes=1_000_000)
+    assert [(c.kind, c.section, c.text) for c in doc.claims][1:] == [
+        ("bullet", "benefits", "Supports bone health in older women"),
+        ("bullet", "benefits", "Lowers arterial calcification in adults"),
+        ("sentence", "benefits", "Vitamin K2 reduces fracture risk in trials."),
+    ]

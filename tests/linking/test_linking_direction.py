@@ -93,3 +93,17 @@ def test_an_effect_of_another_agent_is_not_the_supplements():
     record = ["Intro.", "We detected the effect of VK2 on HSD17B4-induced HCC cell proliferation."]
     assert opposite_effect("VK2 inhibits HCC cell proliferation", record, "proliferation", VK2) is None
     assert opposite_effect("HSD17β4 promotes HCC proliferation", record, "proliferation", VK2) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "polarity"),
+    [
+        ("Menatetrenone was associated with an increased risk of recurrence (HR 1.8, p = 0.01).", "harm"),
+        ("Placebo patients had increased risk of recurrence compared with vitamin K2 (P < 0.001).", None),
+        ("There was no increased risk of thrombosis; bone density rose significantly (p < 0.01).", None),
+    ],
+)
+def test_significant_harm_is_harm_unless_denied_or_the_comparison_arms(sentence, polarity):
+    """A significant p-value rules out 'no effect', not harm; but a denied harm, or the placebo arm's,
+    is no harm of the supplement (each once read as one, which would make a false contradiction)."""
+    assert record_finding([sentence]).polarity == polarity
