@@ -65,7 +65,10 @@ def run_command(
         from pipeline.runners import task_runner
 
         main_flow = refresh_evidence if refresh else curate_all
-        summary = main_flow.with_options(task_runner=task_runner(settings))(options)
+        state = main_flow.with_options(task_runner=task_runner(settings))(options, return_state=True)
+        summary = state.result(raise_on_failure=False)  # a Failed state still carries the summary
+        if isinstance(summary, BaseException):
+            raise summary
     for warning in summary.warnings:
         log.warning(warning)
     typer.echo(render_summary(summary, Path(options.root)), err=True)
@@ -91,7 +94,8 @@ def render_summary(summary, root: Path) -> str:  # summary: pipeline.flows.RunSu
     if len(summary.alerts) > 10:
         lines.append(f"  … and {len(summary.alerts) - 10} more alerts (see the reports)")
     if summary.searched_since:
-        lines.append(f"  new records since {summary.searched_since}: {summary.new_records}")
+        days = ", ".join(f"{slug} from {day}" for slug, day in sorted(summary.searched_since.items()))
+        lines.append(f"  new records since the last live searches ({days}): {summary.new_records}")
     lines += [f"  not refreshed: {source} ({why})" for source, why in summary.unreachable.items()]
     folders: dict[str, list[str]] = {}
     for path in summary.outputs:

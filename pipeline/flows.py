@@ -5,8 +5,9 @@
                       curated/ tables and reports/ → Prefect artifacts → state for the next run
     curate_document   one document folder, its reports only (the dataset spans all documents)
     refresh_evidence  re-fetch every record the last run linked (integrity: retractions, errata), then
-                      curate_all with live discovery limited to records added since the last run;
-                      its alerts name what changed (a better level, a contradiction, a retraction)
+                      curate_all with live discovery limited to records added since each document's
+                      last complete live search; alerts name what changed (level, contradiction,
+                      retraction)
 
 Task granularity, measured: a task run costs ~8–10 ms against the embedded server, linking the seed
 ~3 s, so there is one task per document plus one each for the snapshot, the bundle and the outputs.
@@ -36,13 +37,15 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import INPUTS
 from prefect.runtime import flow_run
+from prefect.states import Failed, State
 from pydantic import BaseModel
 
 import pipeline
 from pipeline import alerts
 from pipeline.documents import discover
+from pipeline.documents.loading import folder_slug
 from pipeline.errors import DocumentError
-from pipeline.jobs import collect, document_run
+from pipeline.jobs import collect, document_run, refresh_since
 from pipeline.literature.acquire import Acquirer, Sources
 from pipeline.literature.identifiers import parse_identifier
 from pipeline.literature.snapshot import import_snapshot
@@ -67,7 +70,7 @@ class RunOptions(BaseModel):
     offline: bool = False
     max_bytes: int = 20_000_000
     ttl: float = 30 * 86400.0
-    since: str | None = None  # refresh: live discovery asks only for records added from this day (ISO)
+    refresh: bool = False  # live discovery asks only for records added since each document's last search
 
 
 @dataclass
@@ -89,7 +92,7 @@ class RunSummary:
     outputs: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    searched_since: str | None = None  # refresh: the day from which new records were searched
+    searched_since: dict[str, str] = field(default_factory=dict)  # refresh: document → searched from day
     failed: dict[str, str] = field(default_factory=dict)  # document folder → why it could not be read
     new_records: int = 0  # what that search found (and stored)
 
@@ -106,20 +109,20 @@ def load_snapshot_task(store_url: str, records_dir: Path) -> tuple[int, int]:
 
 @task(name="curate_document", cache_policy=INPUTS, persist_result=True, cache_expiration=timedelta(days=30))
 def document_task(
-    folder: str, options: RunOptions, fingerprint: str
+    folder: str, options: RunOptions, fingerprint: str, since: str | None = None
 ) -> tuple[DocumentRun | None, dict[str, str], str | None]:
     """One document through every stage: (the run, sources that could not be reached, None), or (None,
     {}, why) for a document that cannot be read — bad input is the document's, not the run's, so the
     others go on (and it is reported without a Prefect traceback). Cached on `fingerprint`."""
     sources = _sources(options)
     try:
-        doc = _run_document(folder, options, sources)
+        doc = _run_document(folder, options, sources, since)
     except DocumentError as e:
         return None, {}, str(e)
     return _relative(doc, Path(options.root)), dict(sources.unreachable), None
 
 
-def _run_document(folder: str, options: RunOptions, sources: Sources) -> DocumentRun:
+def _run_document(folder: str, options: RunOptions, sources: Sources, since: str | None) -> DocumentRun:
     with RecordStore(_store_url(options)) as store:
         return document_run(
             Path(folder),
@@ -128,7 +131,7 @@ def _run_document(folder: str, options: RunOptions, sources: Sources) -> Documen
             max_bytes=options.max_bytes,
             top_k=options.top_k,
             ttl=options.ttl,
-            since=date.fromisoformat(options.since) if options.since else None,
+            since=date.fromisoformat(since) if since else None,
         )
 
 
@@ -171,10 +174,10 @@ def refresh_records_task(options: RunOptions, record_ids: list[str]) -> tuple[in
 
 
 @flow(name="curate_all", log_prints=False)
-def curate_all(options: RunOptions) -> RunSummary:
+def curate_all(options: RunOptions) -> RunSummary | State:
     """Every document in `sources/documents/`: link and judge in parallel, then the dataset and reports."""
     with _project_lock(options):
-        return _curate_all(options)
+        return _finished(_curate_all(options))
 
 
 def _curate_all(options: RunOptions) -> RunSummary:
@@ -234,33 +237,42 @@ def curate_document(folder: str, options: RunOptions) -> DocumentRun:
 
 
 @flow(name="refresh_evidence", log_prints=False)
-def refresh_evidence(options: RunOptions) -> RunSummary:
+def refresh_evidence(options: RunOptions) -> RunSummary | State:
     """Re-check every record the last run linked, search for records added since that run for every
     claim, then run everything; alerts name what changed (a better level, a contradiction, a retraction)."""
     with _project_lock(options):
         return _refresh(options)
 
 
-def _refresh(options: RunOptions) -> RunSummary:
+def _refresh(options: RunOptions) -> RunSummary | State:
     root = Path(options.root)
     previous = _read_state(root) or {}
     ids = sorted({rid for claims in previous.values() for c in claims.values() for rid in c["links"]})
     refreshed, unreachable = refresh_records_task(options, ids) if ids else (0, {})
     log.info("refresh: %d of %d linked records re-fetched", refreshed, len(ids))
-    since = _last_run_day(root)
-    summary = curate_all(options.model_copy(update={"since": since.isoformat() if since else None}))
+    state = curate_all(options.model_copy(update={"refresh": True}), return_state=True)
+    summary = state.result(raise_on_failure=False)
+    if isinstance(summary, BaseException):
+        raise summary
     summary.unreachable.update(unreachable)
     if not _sources(options).live:
         summary.warnings.append(
             "refresh: live sources are off (offline, or CURATE_NCBI_EMAIL not set): linked records were "
             "not re-checked and no newer records were searched"
         )
-    elif since is None:
-        summary.warnings.append("refresh: no earlier run recorded, so there is no 'newer than' to search")
-    return summary
+    return _finished(summary)
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _finished(summary: RunSummary) -> RunSummary | State:
+    """The summary, or a Failed state carrying it when a document could not be read: a scheduled run's
+    failure shows as one in Prefect (with no traceback), and `curate run` still prints the summary."""
+    if not summary.failed:
+        return summary
+    names = ", ".join(summary.failed)
+    return Failed(message=f"{len(summary.failed)} document(s) could not be read: {names}", data=summary)
 
 
 @contextlib.contextmanager
@@ -281,7 +293,11 @@ def _documents(
     """Link every document in parallel (the flow's task runner), in folder order."""
     version = _store_version(options)  # one look at the store for all documents
     fingerprints = [_fingerprint(f, options, version) for f in folders]
-    futures = [document_task.submit(str(f), options, fp) for f, fp in zip(folders, fingerprints, strict=True)]
+    since = _refresh_days(folders, options) if options.refresh else {}
+    futures = [
+        document_task.submit(str(f), options, fp, since.get(f))
+        for f, fp in zip(folders, fingerprints, strict=True)
+    ]
     docs, unreachable = [], {}
     with stage("documents", len(futures)) as bar:
         for folder, future in zip(folders, futures, strict=True):
@@ -357,17 +373,39 @@ def _read_state(root: Path) -> alerts.State | None:
         return None
 
 
-def _last_run_day(root: Path) -> date | None:
-    """The day the last run started (searches are by day), or None without a readable state."""
-    path = root / STATE_FILE
+def _refresh_days(folders: list[Path], options: RunOptions) -> dict[Path, str]:
+    """Per document, the day a refresh searches from (see jobs.refresh_since); absent: a full search."""
+    root = Path(options.root)
+    previous, searched = _read_state(root) or {}, _searched(root)
+    days = {}
+    for folder in folders:
+        slug = folder_slug(folder)
+        known = set(previous.get(slug, {}))
+        day = refresh_since(
+            folder, max_bytes=options.max_bytes, known_claims=known, searched_on=searched.get(slug)
+        )
+        if day is not None:
+            days[folder] = day.isoformat()
+    return days
+
+
+def _searched(root: Path) -> dict[str, str]:
+    """Document slug → the day of its last complete live search, as the last run recorded it."""
     try:
-        return datetime.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["started_at"]).date()
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        found = json.loads((root / STATE_FILE).read_text(encoding="utf-8")).get("searched", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
 def _write_state(root: Path, run: RunInfo, docs: list[DocumentRun]) -> None:
-    state = {"run_id": run.run_id, "started_at": run.started_at, "documents": alerts.state_of(docs)}
+    searched = _searched(root) | {d.slug: d.searched_on for d in docs if d.searched_on}
+    state = {
+        "run_id": run.run_id,
+        "started_at": run.started_at,
+        "documents": alerts.state_of(docs),
+        "searched": searched,  # a day moves on only when a live search of that document completed
+    }
     write_text(root / STATE_FILE, json.dumps(state, indent=1, sort_keys=True))
 
 
@@ -385,7 +423,8 @@ def _summarise(summary: RunSummary, bundle: CurationRun) -> None:
             f"{a.document}: {a.kind} {a.claim_id} ← {a.record_id}: {a.detail}" for a in d.alerts
         ]
         summary.orphaned += len(d.orphaned)
-        summary.searched_since = d.searched_since or summary.searched_since
+        if d.searched_since:
+            summary.searched_since[d.slug] = d.searched_since
         summary.new_records += len(d.new_records)
     summary.unreachable.update(bundle.unreachable)
     summary.warnings += bundle.warnings
@@ -402,7 +441,7 @@ def _artifacts(summary: RunSummary, bundle: CurationRun) -> None:
         f"- alerts: {len(summary.alerts)}; orphaned decisions: {summary.orphaned}",
         f"- not refreshed: {', '.join(summary.unreachable) or 'none'}",
         *(
-            [f"- new records since {summary.searched_since}: {summary.new_records}"]
+            [f"- new records since the last live searches ({_days(summary)}): {summary.new_records}"]
             if summary.searched_since
             else []
         ),
@@ -421,3 +460,7 @@ def _artifacts(summary: RunSummary, bundle: CurationRun) -> None:
         for f in v.flags
     ]
     create_table_artifact(rows[:5000], key="curate-flags", description="audit flags by claim")
+
+
+def _days(summary: RunSummary) -> str:
+    return ", ".join(f"{slug} from {day}" for slug, day in sorted(summary.searched_since.items()))

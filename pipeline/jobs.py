@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pipeline.documents.loading import load
@@ -55,7 +55,9 @@ def document_run(
     doc, refs, decisions = read_document(path, max_bytes=max_bytes)
     new: list[str] = []
     result = _link(doc, refs, decisions, store, sources, top_k=top_k, ttl=ttl, since=since, new=new)
+    searched = sources.live and not sources.unreachable  # every live source answered every search
     return DocumentRun(
+        searched_on=datetime.now(UTC).date().isoformat() if searched else None,
         searched_since=since.isoformat() if since and sources.live else None,
         new_records=sorted(set(new)) if since else [],
         doc=doc,
@@ -67,6 +69,23 @@ def document_run(
         notes=result.notes,
         grades=result.grades,
     )
+
+
+def refresh_since(
+    path: Path, *, max_bytes: int, known_claims: set[str], searched_on: str | None
+) -> date | None:
+    """The day from which a refresh asks the live sources about `path`: the day before its last complete
+    live search (a day's slack: PubMed dates entries in US Eastern time), or None — search in full — when
+    it never had one or has claims the last run did not know (a new claim has had no search at all)."""
+    if not searched_on:
+        return None
+    try:
+        doc, _, _ = read_document(path, max_bytes=max_bytes)
+    except CurateError:
+        return None  # the document task reports why it cannot be read
+    if any(c.claim_id not in known_claims for c in doc.claims):
+        return None
+    return date.fromisoformat(searched_on) - timedelta(days=1)
 
 
 def collect(

@@ -99,12 +99,15 @@ def link_document(
     refs = references or References()
     targets = resolve_markers(doc.claims, refs.sidecar, refs.listed)
     found = ctx.fetch_all(_identifiers(doc.claims, targets))
+    explicit = {c.claim_id: _explicit(ctx, c, targets, found) for c in doc.claims}
+    if top_k >= 1:  # live searches first, so every claim ranks everything they stored
+        ctx.search_live([c for c in doc.claims if not explicit[c.claim_id][2]])
     links: list[Link] = []
     missing: dict[str, list[MarkerTarget]] = {}
     for claim in doc.claims:
-        explicit, absent, resolvable = _explicit(ctx, claim, targets, found)
+        found_links, absent, resolvable = explicit[claim.claim_id]
         missing[claim.claim_id] = absent
-        links += explicit if resolvable else ctx.discover(claim, top_k)
+        links += found_links if resolvable else ctx.discover(claim, top_k)
     applied = apply_decisions(links, decisions, [c.claim_id for c in doc.claims])
     links = _decided(ctx, links, applied, doc.claims, missing)
     verdicts = _verdicts(doc.claims, links, targets, missing, applied)
@@ -130,6 +133,7 @@ class _Context:
         self.searches: dict[str, list[tuple[str, float]]] = {}
         self.subsets: dict[tuple[str, ...], Bm25 | None] = {}
         self.remote_done: set[str] = set()
+        self.views: dict[str, ClaimView] = {}
 
     def fetch_all(self, idents: Sequence[Identifier]) -> dict[str, tuple[str | None, str | None]]:
         found = self.fetch(idents) if idents else {}
@@ -153,7 +157,10 @@ class _Context:
         return self.grades[record.record_id]
 
     def view(self, claim: Claim) -> ClaimView:
-        return claim_view(claim, extract_entities(claim.text, intervention=self.subject))
+        if claim.claim_id not in self.views:
+            entities = extract_entities(claim.text, intervention=self.subject)
+            self.views[claim.claim_id] = claim_view(claim, entities)
+        return self.views[claim.claim_id]
 
     def judge(
         self, view: ClaimView, record: Record, agree: EntityAgreement | None = None
@@ -189,14 +196,22 @@ class _Context:
             found = self.store.get_many(ids[start : start + batch])
             yield from (found[i] for i in ids[start : start + batch] if i in found)
 
+    def search_live(self, claims: Sequence[Claim]) -> None:
+        """Ask the live sources once per distinct entity query of `claims` (they store what they find)
+        before any ranking: the in-memory index of the supplement's papers is built once, afterwards."""
+        if self.remote is None:
+            return
+        for claim in claims:
+            view = self.view(claim)
+            if claim_query(view) is not None and (rq := remote_query(view)) and rq not in self.remote_done:
+                self.remote_done.add(rq)
+                self.remote(rq)
+
     def discover(self, claim: Claim, top_k: int) -> list[Link]:
         view = self.view(claim)
         query = claim_query(view)
         if query is None or top_k < 1:
             return []
-        if self.remote is not None and (rq := remote_query(view)) and rq not in self.remote_done:
-            self.remote_done.add(rq)
-            self.remote(rq)
         hits = self.search(query, required_names(view))
         self.load([rid for rid, _ in hits])
         return _ranked(self, view, [(self.records[r], s) for r, s in hits if r in self.records], top_k)

@@ -64,6 +64,7 @@ class DocumentRun(_Frozen):
     notes: dict[str, list[Decision]] = Field(default_factory=dict)  # claim_id → the curator's notes
     alerts: list[Alert] = Field(default_factory=list)
     grades: dict[str, Grade] = Field(default_factory=dict)  # record_id → grade, as the linker made them
+    searched_on: str | None = None  # the day of its last complete live search (UTC, ISO), for refresh
     searched_since: str | None = None  # a refresh's live search for records added from this day (ISO)
     new_records: list[str] = Field(default_factory=list)  # what that search found (record IDs)
 

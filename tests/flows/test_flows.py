@@ -111,7 +111,7 @@ def test_refresh_evidence_offline_reports_what_it_could_not_refresh_and_alerts_o
     assert any("new_contradiction" in a and "pmid:23225445" in a for a in summary.alerts)
     report = (project / "reports" / "vitamin-k2.md").read_text()
     assert f"**new_contradiction** `{RECURRENCE_CLAIM}` record `pmid:23225445`" in report
-    assert summary.searched_since is None and summary.new_records == 0
+    assert summary.searched_since == {} and summary.new_records == 0
     assert any(
         "live sources are off" in w and "no newer records were searched" in w for w in summary.warnings
     )

@@ -165,3 +165,26 @@ def test_an_html_page_resolves_marker_links_its_reference_list_and_links_in_the_
     unresolved = {f.detail for v in result.verdicts for f in v.flags if f.kind == "unresolved_marker"}
     assert unresolved == {"document#3: reference 3 of the list names no PMID, PMCID or DOI"}
     assert not any("PubMed" in c.text or "Mizuta" in c.text for c in doc.claims)  # the list is no claim
+
+
+def test_records_a_live_search_stores_are_ranked_for_every_claim_of_the_run(seed_doc, seed_records, tmp_path):
+    """Live searches all run before ranking: a record stored by a later claim's search (here the Yoshida
+    2011 trial, returned only for queries about recurrence) is ranked too — it used to miss the index
+    the first discovered claim had built, and appeared only a run later."""
+    from pipeline.literature.store import RecordStore
+
+    yoshida = "doi:10.1002/hep.24430"
+    store = RecordStore(f"sqlite:///{tmp_path / 'store.db'}")
+    store.upsert_many([r for rid, r in seed_records.items() if rid != yoshida])
+    asked: list[str] = []
+
+    def remote(query: str) -> None:
+        asked.append(query)
+        if "recurrence" in query:
+            store.upsert(seed_records[yoshida])
+
+    result = link_document(seed_doc, store, top_k=5, remote_search=remote)
+    first_recurrence = next(i for i, q in enumerate(asked) if "recurrence" in q)
+    assert first_recurrence > 0  # other claims' searches came first
+    linked = {k.claim_id for k in result.links if k.record_id == yoshida}
+    assert "c_76aa4f3f24f0e85d" in linked  # "reduced recurrence rates and improved prognosis"
