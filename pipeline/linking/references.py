@@ -80,12 +80,19 @@ def reference_list(text: str) -> dict[int, Identifier | None]:
     if not headings:
         return {}
     heading = headings[-1]  # reference lists close a page
-    table: dict[int, Identifier | None] = {}
+    entries: dict[int, str] = {}
+    number = None
     for line in text[heading.end() :].splitlines():
         if m := NUMBERED_ENTRY.match(line):
-            found = find_identifiers(m[2])
-            if table.get(int(m[1])) is None:
-                table[int(m[1])] = found[0] if found else None
+            number = int(m[1])
+            entries.setdefault(number, "")
+            entries[number] += " " + m[2]
+        elif number is not None and line.strip():  # an entry wrapped over lines: its DOI may be on the last
+            entries[number] += " " + line.strip()
+    table: dict[int, Identifier | None] = {}
+    for n, entry in entries.items():
+        found = find_identifiers(entry)
+        table[n] = found[0] if found else None
     return table
 
 

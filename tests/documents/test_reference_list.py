@@ -47,3 +47,38 @@ def test_what_follows_the_list_is_still_read():
 def test_a_reference_heading_over_prose_is_content():
     text = BODY + "## Citations\n\nNatto is the richest food source of MK-7 by far.\n"
     assert [t for _, t in _claims(text)][-1] == "Natto is the richest food source of MK-7 by far."
+
+
+def test_a_reference_heading_over_numbered_claims_with_years_is_content():
+    items = (
+        "1. In 2011, vitamin K2 reduced bone loss in women [1].\n2. In 2015, it lowered calcification [2].\n"
+    )
+    cited = [t for _, t in _claims(BODY + "## Citations\n\n" + items)]
+    assert cited == [t for _, t in _claims(BODY + "## Findings\n\n" + items)]
+    assert cited[-2:] == [
+        "In 2011, vitamin K2 reduced bone loss in women .",
+        "In 2015, it lowered calcification .",
+    ]
+
+
+def test_wrapped_and_blank_separated_entries_are_one_list():
+    wrapped = (
+        "## References\n\n1. Mizuta T, Ozaki I, Eguchi Y, et al. The effect of menatetrenone\n"
+        "   on recurrence of hepatocellular carcinoma. Cancer.\n   2006;106:867-72.\n"
+        "2. Yoshida H, Shiratori Y, Kudo M, et al. Hepatology.\n   2011;54:532-40.\n"
+    )
+    spaced = (
+        "References\n\n1. Mizuta T et al. Cancer 2006;106:867-72.\n\n2. A web page about vitamin K.\n\n"
+        + ("3. Yoshida H et al. Hepatology 2011;54:532-40.\n")
+    )
+    for tail in (wrapped, spaced):
+        assert len(_claims(BODY + tail)) == 2, tail
+
+
+def test_the_list_reader_joins_wrapped_entries():
+    from pipeline.linking.references import reference_list
+
+    text = (
+        BODY + "References\n\n1. Mizuta T, et al. Cancer.\n   2006;106:867-72. PMID: 16400650\n2. Web page.\n"
+    )
+    assert {n: i.key if i else None for n, i in reference_list(text).items()} == {1: "pmid:16400650", 2: None}
