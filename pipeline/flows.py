@@ -221,6 +221,11 @@ def _curate_all(options: RunOptions) -> RunSummary:
 def curate_document(folder: str, options: RunOptions) -> DocumentRun:
     """One document folder: link and judge it and write its two reports (the dataset and the index span
     all documents: curate_all writes those)."""
+    with _project_lock(options):
+        return _curate_document(folder, options)
+
+
+def _curate_document(folder: str, options: RunOptions) -> DocumentRun:
     from pipeline.outputs import report_html, report_md
 
     root = Path(options.root)

@@ -20,9 +20,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import threading
 import time
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 from pipeline.errors import InputError
@@ -47,20 +47,20 @@ class RunLockedError(InputError):
         return self.path, self.pid
 
 
-_HELD: set[Path] = set()  # locks this process holds: `curate run` takes one, its flow takes it again
-_HELD_GUARD = threading.Lock()
+# The locks held by this call chain: `curate run` takes one, and the flow it runs (same thread, or a thread
+# Prefect starts with a copy of this context) takes it again. Another thread of the process (a notebook,
+# an embedding app) does not inherit it and is refused like another process.
+_HOLDING: ContextVar[frozenset[Path]] = ContextVar("curate_run_locks", default=frozenset())
 
 
 @contextlib.contextmanager
 def run_lock(path: Path, *, reentrant: bool = False) -> Iterator[bool]:
     """Hold the exclusive run lock at `path` for the block, or raise RunLockedError at once. Yields
-    True when this call took the lock; with `reentrant`, False when this process already holds it
+    True when this call took the lock; with `reentrant`, False when this call chain already holds it
     (`curate run` takes it before Prefect starts, and the flow it runs takes it again: the same run)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     key = path.resolve()
-    with _HELD_GUARD:
-        already = key in _HELD
-    if already and reentrant:
+    if reentrant and key in _HOLDING.get():
         yield False
         return
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by child processes (PEP 446)
@@ -71,13 +71,11 @@ def run_lock(path: Path, *, reentrant: bool = False) -> Iterator[bool]:
             raise RunLockedError(path, _holder(fd)) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        with _HELD_GUARD:
-            _HELD.add(key)
+        token = _HOLDING.set(_HOLDING.get() | {key})
         try:
             yield True
         finally:
-            with _HELD_GUARD:
-                _HELD.discard(key)
+            _HOLDING.reset(token)
     finally:
         os.close(fd)  # closing the descriptor releases the lock
 

@@ -135,3 +135,23 @@ try:
 except RunLockedError:
     sys.exit(3)
 """
+
+
+def test_another_thread_of_the_holding_process_is_refused(tmp_path):
+    """Reentrance follows the call chain, not the process: a thread that did not take the lock (a
+    notebook, an app embedding the flows) is refused like another process."""
+    lock = tmp_path / ".curate" / "run.lock"
+    outcome: list[object] = []
+
+    def other() -> None:
+        try:
+            with run_lock(lock, reentrant=True):
+                outcome.append("entered")
+        except RunLockedError as e:
+            outcome.append(e)
+
+    with run_lock(lock):
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=30)
+    assert len(outcome) == 1 and isinstance(outcome[0], RunLockedError)
