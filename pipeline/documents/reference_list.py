@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.documents.blocks import Block
+from pipeline.documents.blocks import Block, split_blocks
 from pipeline.documents.markers import NOT_PROSE
 
 REFERENCE_HEADING = re.compile(
@@ -31,14 +31,33 @@ def looks_like_entry(text: str) -> bool:
 
 
 def drop_reference_list(blocks: list[Block]) -> list[Block]:
-    """The blocks without the last reference heading and its list: every block up to the next heading,
-    when at least two of them are there and most look like bibliographic entries (a block is judged as a
-    whole, so an entry wrapped over lines counts once).
+    """The blocks without the page's reference list (see `find_list`): reference entries are not claims.
+
+    (The section rules also treat a "References" or "Sources" section as site furniture up to the next
+    heading; entries that look like headings end such a section early, which is why the list is removed
+    here first.)"""
+    found = find_list(blocks)
+    return blocks if found is None else blocks[: found[0]] + blocks[found[1] :]
+
+
+def reference_list_span(text: str) -> tuple[int, int] | None:
+    """Where the entries of the page's reference list are in `text` (offsets), or None: the one place
+    the linking stage reads numbered entries from, so it agrees with what the claims left out."""
+    blocks = split_blocks(text)
+    found = find_list(blocks)
+    if found is None:
+        return None
+    heading, end = found
+    return blocks[heading + 1].first.start, blocks[end - 1].lines[-1].end
+
+
+def find_list(blocks: list[Block]) -> tuple[int, int] | None:
+    """(index of the last reference heading, index past its list), when a list follows it: every block up
+    to the next heading, at least half of them with a bibliographic sign (a block is judged as a whole,
+    so an entry wrapped over lines counts once).
 
     A heading such as "Citations" over prose, or over numbered claims, is content; so is "Sources" over
-    "Natto was first described in 1985". (The section rules also treat a "References" or "Sources"
-    section as site furniture up to the next heading; entries that look like headings end such a section
-    early, which is why the list is removed here first.)"""
+    "Natto was first described in 1985"."""
     for i in range(len(blocks) - 1, -1, -1):
         block = blocks[i]
         if len(block.lines) == 1 and REFERENCE_HEADING.fullmatch(block.first.stripped):
@@ -46,11 +65,10 @@ def drop_reference_list(blocks: list[Block]) -> list[Block]:
             while end < len(blocks) and _in_list(blocks[end]):
                 end += 1
             listed = blocks[i + 1 : end]
-            several = len(listed) >= 2 or (listed and len(listed[0].lines) >= 2)
-            if several and sum(looks_like_entry(b.text) for b in listed) * 2 > len(listed):
-                return blocks[:i] + blocks[end:]
-            return blocks
-    return blocks
+            if listed and sum(looks_like_entry(b.text) for b in listed) * 2 >= len(listed):
+                return i, end
+            return None
+    return None
 
 
 def _in_list(block: Block) -> bool:

@@ -28,7 +28,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from pipeline.documents.loading import read_yaml_mapping
-from pipeline.documents.reference_list import REFERENCE_HEADING
+from pipeline.documents.reference_list import reference_list_span
 from pipeline.errors import DocumentError
 from pipeline.literature.identifiers import Identifier, IdentifierError, find_identifiers, parse_identifier
 from pipeline.models import Claim
@@ -74,20 +74,19 @@ def _entries(path: Path, scope: str, entries: object) -> dict[int, Identifier]:
 
 
 def reference_list(text: str) -> dict[int, Identifier | None]:
-    """Numbered entries of the document's own reference list: the identifier each carries, or None for
-    an entry that names none (a marker pointing there is unresolved with that reason)."""
-    headings = list(REFERENCE_HEADING.finditer(text))
-    if not headings:
+    """Numbered entries of the document's own reference list (where the document stage found it): the
+    identifier each carries, or None for an entry that names none (its marker is unresolved with that
+    reason). An entry wrapped over lines is read whole: its DOI may be on the last line."""
+    span = reference_list_span(text)
+    if span is None:
         return {}
-    heading = headings[-1]  # reference lists close a page
     entries: dict[int, str] = {}
     number = None
-    for line in text[heading.end() :].splitlines():
+    for line in text[span[0] : span[1]].splitlines():
         if m := NUMBERED_ENTRY.match(line):
             number = int(m[1])
-            entries.setdefault(number, "")
-            entries[number] += " " + m[2]
-        elif number is not None and line.strip():  # an entry wrapped over lines: its DOI may be on the last
+            entries[number] = entries.get(number, "") + " " + m[2]
+        elif number is not None and line.strip():
             entries[number] += " " + line.strip()
     table: dict[int, Identifier | None] = {}
     for n, entry in entries.items():
