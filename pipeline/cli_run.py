@@ -61,14 +61,13 @@ def run_command(
         options = options_for(settings, root, top_k=top_k, offline=offline)
         if verbose:
             os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
-        from pipeline.flows import curate_all, refresh_evidence
+        from pipeline.flows import curate_all, refresh_evidence, summary_of
         from pipeline.runners import task_runner
 
         main_flow = refresh_evidence if refresh else curate_all
-        state = main_flow.with_options(task_runner=task_runner(settings))(options, return_state=True)
-        summary = state.result(raise_on_failure=False)  # a Failed state still carries the summary
-        if isinstance(summary, BaseException):
-            raise summary
+        summary = summary_of(
+            main_flow.with_options(task_runner=task_runner(settings))(options, return_state=True)
+        )
     for warning in summary.warnings:
         log.warning(warning)
     typer.echo(render_summary(summary, Path(options.root)), err=True)
@@ -94,8 +93,9 @@ def render_summary(summary, root: Path) -> str:  # summary: pipeline.flows.RunSu
     if len(summary.alerts) > 10:
         lines.append(f"  … and {len(summary.alerts) - 10} more alerts (see the reports)")
     if summary.searched_since:
-        days = ", ".join(f"{slug} from {day}" for slug, day in sorted(summary.searched_since.items()))
-        lines.append(f"  new records since the last live searches ({days}): {summary.new_records}")
+        lines.append(
+            f"  new records since the last live searches ({summary.searched_days()}): {summary.new_records}"
+        )
     lines += [f"  not refreshed: {source} ({why})" for source, why in summary.unreachable.items()]
     folders: dict[str, list[str]] = {}
     for path in summary.outputs:

@@ -96,6 +96,10 @@ class RunSummary:
     failed: dict[str, str] = field(default_factory=dict)  # document folder → why it could not be read
     new_records: int = 0  # what that search found (and stored)
 
+    def searched_days(self) -> str:
+        """ "vitamin-k2 from 2026-11-19, …": where a refresh's live search started, per document."""
+        return ", ".join(f"{slug} from {day}" for slug, day in sorted(self.searched_since.items()))
+
 
 # ----------------------------------------------------------------------------- tasks
 
@@ -255,10 +259,7 @@ def _refresh(options: RunOptions) -> RunSummary | State:
     ids = sorted({rid for claims in previous.values() for c in claims.values() for rid in c["links"]})
     refreshed, unreachable = refresh_records_task(options, ids) if ids else (0, {})
     log.info("refresh: %d of %d linked records re-fetched", refreshed, len(ids))
-    state = curate_all(options.model_copy(update={"refresh": True}), return_state=True)
-    summary = state.result(raise_on_failure=False)
-    if isinstance(summary, BaseException):
-        raise summary
+    summary = summary_of(curate_all(options.model_copy(update={"refresh": True}), return_state=True))
     summary.unreachable.update(unreachable)
     if not _sources(options).live:
         summary.warnings.append(
@@ -269,6 +270,15 @@ def _refresh(options: RunOptions) -> RunSummary | State:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def summary_of(state: State) -> RunSummary:
+    """The summary a finished curate_all or refresh_evidence run carries, a Failed one's too (see
+    `_finished`); an error that ended the run is raised again."""
+    summary = state.result(raise_on_failure=False)
+    if isinstance(summary, BaseException):
+        raise summary
+    return summary
 
 
 def _finished(summary: RunSummary) -> RunSummary | State:
@@ -367,15 +377,23 @@ def _sources(options: RunOptions) -> Sources:
     return live_sources(settings, offline=options.offline)
 
 
-def _read_state(root: Path) -> alerts.State | None:
+def _load_state(root: Path) -> dict:
+    """The last run's state file, parsed; {} when there is none or it cannot be read (with a warning)."""
     path = root / STATE_FILE
     if not path.is_file():
-        return None
+        return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))["documents"]
-    except (ValueError, KeyError) as e:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
         log.warning("ignoring the last run's state %s: %s", path, e)
-        return None
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _read_state(root: Path) -> alerts.State | None:
+    """Per document, what the last run linked to each claim (for alerts and refresh)."""
+    documents = _load_state(root).get("documents")
+    return documents if isinstance(documents, dict) else None
 
 
 def _refresh_days(folders: list[Path], options: RunOptions) -> dict[Path, str]:
@@ -396,10 +414,7 @@ def _refresh_days(folders: list[Path], options: RunOptions) -> dict[Path, str]:
 
 def _searched(root: Path) -> dict[str, str]:
     """Document slug → the day of its last complete live search, as the last run recorded it."""
-    try:
-        found = json.loads((root / STATE_FILE).read_text(encoding="utf-8")).get("searched", {})
-    except (OSError, ValueError, AttributeError):
-        return {}
+    found = _load_state(root).get("searched", {})
     return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
@@ -446,7 +461,7 @@ def _artifacts(summary: RunSummary, bundle: CurationRun) -> None:
         f"- alerts: {len(summary.alerts)}; orphaned decisions: {summary.orphaned}",
         f"- not refreshed: {', '.join(summary.unreachable) or 'none'}",
         *(
-            [f"- new records since the last live searches ({_days(summary)}): {summary.new_records}"]
+            [f"- new records since the last live searches ({summary.searched_days()}): {summary.new_records}"]
             if summary.searched_since
             else []
         ),
@@ -465,7 +480,3 @@ def _artifacts(summary: RunSummary, bundle: CurationRun) -> None:
         for f in v.flags
     ]
     create_table_artifact(rows[:5000], key="curate-flags", description="audit flags by claim")
-
-
-def _days(summary: RunSummary) -> str:
-    return ", ".join(f"{slug} from {day}" for slug, day in sorted(summary.searched_since.items()))
