@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -24,11 +25,28 @@ def _free_port() -> int:
 
 
 def _post(url: str, body: dict) -> list[dict]:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    return _call(
+        urllib.request.Request(
+            url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
+        )
     )
-    with urllib.request.urlopen(request, timeout=10) as reply:
-        return json.loads(reply.read())
+
+
+def _get(url: str) -> dict:
+    return _call(urllib.request.Request(url))
+
+
+def _call(request: urllib.request.Request, attempts: int = 20):
+    """The server answers 503 while its SQLite database is locked by another writer (here the serving
+    process and the server's own scheduler); Prefect's client retries those, and so does this one."""
+    for attempt in range(attempts):
+        try:
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                return json.loads(reply.read())
+        except urllib.error.HTTPError as error:
+            if error.code != 503 or attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
@@ -130,8 +148,7 @@ def _deployments(server: str) -> dict[str, dict] | None:
 
 
 def _completed(server: str, run_id: str) -> dict | None:
-    with urllib.request.urlopen(f"{server}/flow_runs/{run_id}", timeout=10) as reply:
-        run = json.loads(reply.read())
+    run = _get(f"{server}/flow_runs/{run_id}")
     return run if run["state_type"] in ("COMPLETED", "FAILED", "CRASHED") else None
 
 
