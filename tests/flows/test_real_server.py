@@ -1,5 +1,6 @@
-"""With PREFECT_API_URL set, `curate run` reports to that server, and `curate serve` schedules on it and runs
-what it schedules: a real `prefect server start` on loopback (slow: ~20 s for the server, ~30 s per run)."""
+"""With PREFECT_API_URL set, `curate run` reports to that server, `curate serve` schedules on it and runs
+what it schedules, and the deployments of prefect.yaml run on a process worker: a real `prefect server
+start` on loopback (slow: ~20 s for the server, ~30 s per run)."""
 
 import json
 import os
@@ -159,3 +160,44 @@ def _wait(probe, what: str, timeout: float = 120):
             raise AssertionError(f"timed out waiting: {what}")
         time.sleep(2)
     return found
+
+
+def test_prefect_yaml_deploys_to_a_work_pool_and_a_process_worker_runs_it(server, tmp_path):
+    """The README's work-pool commands, as written: create the pool, `prefect deploy --all` from the
+    project folder, `prefect worker start --pool curate-pool` (here `--run-once`) runs the flow run."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("pipeline", "sources"):
+        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "prefect.yaml", project / "prefect.yaml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CURATE_"))}
+    env.update(
+        PREFECT_API_URL=server,
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        DO_NOT_TRACK="1",
+        CURATE_PROJECT_DIR=str(project),
+        PREFECT_HOME=str(tmp_path / "prefect-client"),
+    )
+    prefect = str(Path(sys.executable).with_name("prefect"))
+
+    def prefect_cli(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+        command = [prefect, "--no-prompt", *args]
+        done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=timeout)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        return done
+
+    prefect_cli("work-pool", "create", "curate-pool", "--type", "process")
+    prefect_cli("deploy", "--all")
+    listed = _post(f"{server}/deployments/filter", {"limit": 20})
+    deployments = [d for d in listed if d["work_pool_name"] == "curate-pool"]
+    assert sorted(d["name"] for d in deployments) == ["curate-all", "refresh-evidence"]
+    curate_all = next(d for d in deployments if d["name"] == "curate-all")
+    assert [s["schedule"]["cron"] for s in curate_all["schedules"]] == ["0 6 * * *"]
+    assert curate_all["job_variables"]["env"]["DO_NOT_TRACK"] == "1"
+
+    run = _post(f"{server}/deployments/{curate_all['id']}/create_flow_run", {})
+    prefect_cli("worker", "start", "--pool", "curate-pool", "--run-once", timeout=300)
+    done = _wait(lambda: _completed(server, run["id"]), "the worker's flow run finished", timeout=60)
+    assert done["state_type"] == "COMPLETED"
+    assert (project / "curated" / "claims.parquet").is_file()
+    assert (project / "reports" / "vitamin-k2.html").is_file()
