@@ -30,6 +30,7 @@ def test_curate_run_writes_tables_and_reports(tmp_path):
     assert "wrote reports/: vitamin-k2.md, vitamin-k2.html, index.html" in result.stderr
     assert "links: 1004 discovered" in result.stderr and "110 unresolved_marker" in result.stderr
     assert "Traceback" not in result.stderr
+    assert "━" not in result.stderr  # no progress bar when stderr is a pipe (test_progress_bars: a terminal)
     claims = pq.read_table(tmp_path / "curated" / "claims.parquet").to_pandas()
     assert len(claims) == 203 and set(claims["document"]) == {"vitamin-k2"}
     report = (tmp_path / "reports" / "vitamin-k2.md").read_text()

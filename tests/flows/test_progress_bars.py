@@ -1,0 +1,85 @@
+"""Progress bars: one per stage on stderr when a person watches it (a terminal), none in pipes and CI.
+
+The commands run in a subprocess whose stderr is a pseudo-terminal and whose stdout is a pipe, as when a
+curator runs them with the data redirected to a file."""
+
+import os
+import pty
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.progress import stage
+
+ROOT = Path(__file__).parents[2]
+RECORDS = ROOT / "tests" / "data" / "records" / "vitamin-k2-records.jsonl"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def test_a_stage_draws_its_name_and_count_only_when_enabled(capsys):
+    with stage("documents", 3, enabled=True) as bar:
+        for _ in range(3):
+            bar.advance()
+    drawn = capsys.readouterr().err
+    assert re.search(r"documents\s.*3/3", drawn), drawn
+    with stage("documents", 3, enabled=False) as bar:
+        bar.advance(3)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_not_watched_means_no_bar(capsys):
+    with stage("outputs", 1) as bar:  # stderr is pytest's capture here, not a terminal
+        bar.advance()
+    assert capsys.readouterr().err == ""
+
+
+def _on_a_terminal(argv: list[str], cwd: Path, timeout: float) -> tuple[int, str, str]:
+    """Run `argv` with stderr on a pseudo-terminal; (exit code, stdout, stderr without colour codes)."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=slave, env=_env(), cwd=cwd)
+    os.close(slave)
+    drawn = bytearray()
+    while True:  # read as it is drawn: a full pty buffer would block the process
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the process closed its end
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    out = process.stdout.read().decode()
+    code = process.wait(timeout=timeout)
+    os.close(master)
+    return code, out, ANSI.sub("", drawn.decode(errors="replace"))
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CURATE_"))}
+    env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1", CURATE_OFFLINE="1")
+    return env
+
+
+@pytest.mark.slow
+def test_curate_grade_draws_a_grading_bar_with_the_record_count(tmp_path):
+    curate = str(Path(sys.executable).with_name("curate"))
+    code, out, err = _on_a_terminal([curate, "grade", "--input", str(RECORDS)], tmp_path, timeout=120)
+    assert code == 0, err
+    assert len(out.splitlines()) == 38  # the data still goes to stdout, untouched by the bar
+    assert re.search(r"grading\s.*38/38", err), err
+    assert "graded 38 record(s)" in err
+
+
+@pytest.mark.slow
+def test_curate_run_draws_a_bar_per_stage_then_the_summary(tmp_path):
+    shutil.copytree(ROOT / "sources", tmp_path / "sources")
+    curate = str(Path(sys.executable).with_name("curate"))
+    code, _, err = _on_a_terminal([curate, "run", "--root", str(tmp_path)], tmp_path, timeout=300)
+    assert code == 0, err
+    assert re.search(r"documents\s.*1/1", err) and re.search(r"outputs\s.*1/1", err), err
+    assert err.index("documents ") < err.index("outputs ") < err.index("curate run ")  # summary last
+    assert "1 document(s), 203 claims" in err
+    assert "Traceback" not in err
