@@ -96,10 +96,16 @@ class RunSummary:
     searched_since: dict[str, str] = field(default_factory=dict)  # refresh: document → searched from day
     failed: dict[str, str] = field(default_factory=dict)  # document folder → why it could not be read
     new_records: int = 0  # what that search found (and stored)
+    searched_in_full: dict[str, int] = field(default_factory=dict)  # refresh: document → new claims
 
     def searched_days(self) -> str:
-        """ "vitamin-k2 from 2026-11-19, …": where a refresh's live search started, per document."""
-        return ", ".join(f"{slug} from {day}" for slug, day in sorted(self.searched_since.items()))
+        """ "vitamin-k2 from 2026-11-19 (2 new claims in full), …": where a refresh's live search started,
+        per document, and how many claims it searched in full because no search had covered them."""
+        days = []
+        for slug, day in sorted(self.searched_since.items()):
+            n = self.searched_in_full.get(slug)
+            days.append(f"{slug} from {day}" + (f" ({n} new claims in full)" if n else ""))
+        return ", ".join(days)
 
 
 # ----------------------------------------------------------------------------- tasks
@@ -114,20 +120,26 @@ def load_snapshot_task(store_url: str, records_dir: Path) -> tuple[int, int]:
 
 @task(name="curate_document", cache_policy=INPUTS, persist_result=True, cache_expiration=timedelta(days=30))
 def document_task(
-    folder: str, options: RunOptions, fingerprint: str, since: str | None = None
+    folder: str,
+    options: RunOptions,
+    fingerprint: str,
+    since: str | None = None,
+    searched: list[str] | None = None,
 ) -> tuple[DocumentRun | None, dict[str, str], str | None]:
     """One document through every stage: (the run, sources that could not be reached, None), or (None,
     {}, why) for a document that cannot be read — bad input is the document's, not the run's, so the
     others go on (and it is reported without a Prefect traceback). Cached on `fingerprint`."""
     sources = _sources(options)
     try:
-        doc = _run_document(folder, options, sources, since)
+        doc = _run_document(folder, options, sources, since, searched)
     except DocumentError as e:
         return None, {}, str(e)
     return _relative(doc, Path(options.root)), dict(sources.unreachable), None
 
 
-def _run_document(folder: str, options: RunOptions, sources: Sources, since: str | None) -> DocumentRun:
+def _run_document(
+    folder: str, options: RunOptions, sources: Sources, since: str | None, searched: list[str] | None
+) -> DocumentRun:
     with RecordStore(_store_url(options)) as store:
         return document_run(
             Path(folder),
@@ -137,6 +149,7 @@ def _run_document(folder: str, options: RunOptions, sources: Sources, since: str
             top_k=options.top_k,
             ttl=options.ttl,
             since=date.fromisoformat(since) if since else None,
+            searched=searched,
         )
 
 
@@ -313,8 +326,9 @@ def _documents(
     version = _store_version(options)  # one look at the store for all documents
     fingerprints = [_fingerprint(f, options, version) for f in folders]
     since = _refresh_days(folders, options) if options.refresh else {}
+    none: tuple[str | None, list[str] | None] = (None, None)
     futures = [
-        document_task.submit(str(f), options, fp, since.get(f))
+        document_task.submit(str(f), options, fp, *since.get(f, none))
         for f, fp in zip(folders, fingerprints, strict=True)
     ]
     docs, unreachable = [], {}
@@ -400,30 +414,48 @@ def _read_state(root: Path) -> alerts.State | None:
     return documents if isinstance(documents, dict) else None
 
 
-def _refresh_days(folders: list[Path], options: RunOptions) -> dict[Path, str]:
-    """Per document, the day a refresh searches from (see jobs.refresh_since); absent: a full search."""
-    root = Path(options.root)
-    previous, searched = _read_state(root) or {}, _searched(root)
+@dataclass(frozen=True)
+class Searched:
+    """A document's last complete live search: its day (UTC, ISO) and the claims it covered."""
+
+    on: str
+    claims: frozenset[str]
+
+
+def _refresh_days(folders: list[Path], options: RunOptions) -> dict[Path, tuple[str, list[str]]]:
+    """Per document, the day a refresh searches from (see jobs.refresh_since) and the claims that last
+    complete live search covered (a claim outside them is searched in full); absent: all in full."""
+    searched = _searched(Path(options.root))
     days = {}
     for folder in folders:
-        slug = folder_slug(folder)
-        known = set(previous.get(slug, {}))
-        day = refresh_since(
-            folder, max_bytes=options.max_bytes, known_claims=known, searched_on=searched.get(slug)
-        )
-        if day is not None:
-            days[folder] = day.isoformat()
+        last = searched.get(folder_slug(folder))
+        if last and (day := refresh_since(last.on)):
+            days[folder] = (day.isoformat(), sorted(last.claims))
     return days
 
 
-def _searched(root: Path) -> dict[str, str]:
-    """Document slug → the day of its last complete live search, as the last run recorded it."""
+def _searched(root: Path) -> dict[str, Searched]:
+    """Document slug → its last complete live search, as the last run recorded it. A state written before
+    the claims were recorded (the day alone) covers no claim: the next refresh searches them in full."""
     found = _load_state(root).get("searched", {})
-    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+    result = {}
+    for slug, entry in found.items() if isinstance(found, dict) else ():
+        if isinstance(entry, str):
+            result[str(slug)] = Searched(entry, frozenset())
+        elif isinstance(entry, dict) and isinstance(entry.get("on"), str):
+            claims = entry.get("claims")
+            covered = frozenset(map(str, claims)) if isinstance(claims, list) else frozenset()
+            result[str(slug)] = Searched(entry["on"], covered)
+    return result
 
 
 def _write_state(root: Path, run: RunInfo, docs: list[DocumentRun]) -> None:
-    searched = _searched(root) | {d.slug: d.searched_on for d in docs if d.searched_on}
+    searched = {slug: {"on": s.on, "claims": sorted(s.claims)} for slug, s in _searched(root).items()}
+    searched |= {
+        d.slug: {"on": d.searched_on, "claims": sorted(c.claim_id for c in d.doc.claims)}
+        for d in docs
+        if d.searched_on
+    }
     state = {
         "run_id": run.run_id,
         "started_at": run.started_at,
@@ -449,6 +481,8 @@ def _summarise(summary: RunSummary, bundle: CurationRun) -> None:
         summary.orphaned += len(d.orphaned)
         if d.searched_since:
             summary.searched_since[d.slug] = d.searched_since
+            if d.searched_in_full:
+                summary.searched_in_full[d.slug] = len(d.searched_in_full)
         summary.new_records += len(d.new_records)
     summary.unreachable.update(bundle.unreachable)
     summary.warnings += bundle.warnings

@@ -8,7 +8,7 @@ and the Prefect flows both call these functions, so a command and a run do exact
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -49,17 +49,22 @@ def document_run(
     top_k: int = DEFAULT_TOP_K,
     ttl: float,
     since: date | None = None,
+    searched: Collection[str] | None = None,
 ) -> DocumentRun:
-    """One document through parse → resolve and fetch → grade → link and judge → decisions. With
-    `since` (a refresh), live discovery asks only for records the sources added from that day on."""
+    """One document through parse → resolve and fetch → grade → link and judge → decisions.
+
+    With `since` (a refresh), live discovery asks only for records the sources added from that day on —
+    for the claims in `searched` (those the last complete live search covered; None: every claim). A
+    query that a claim outside it asks is searched in full: that claim has never been searched."""
     doc, refs, decisions = read_document(path, max_bytes=max_bytes)
-    new: list[str] = []
-    result = _link(doc, refs, decisions, store, sources, top_k=top_k, ttl=ttl, since=since, new=new)
-    searched = sources.live and not sources.unreachable  # every live source answered every search
+    search = _LiveSearch(sources, store, since, None if searched is None else frozenset(searched))
+    result = _link(doc, refs, decisions, store, sources, top_k=top_k, ttl=ttl, search=search)
+    complete = sources.live and not sources.unreachable  # every live source answered every search
     return DocumentRun(
-        searched_on=datetime.now(UTC).date().isoformat() if searched else None,
+        searched_on=datetime.now(UTC).date().isoformat() if complete else None,
         searched_since=since.isoformat() if since and sources.live else None,
-        new_records=sorted(set(new)) if since else [],
+        searched_in_full=sorted(search.in_full) if since and sources.live else [],
+        new_records=sorted(set(search.new)) if since else [],
         doc=doc,
         links=result.links,
         verdicts=result.verdicts,
@@ -71,21 +76,11 @@ def document_run(
     )
 
 
-def refresh_since(
-    path: Path, *, max_bytes: int, known_claims: set[str], searched_on: str | None
-) -> date | None:
-    """The day from which a refresh asks the live sources about `path`: the day before its last complete
-    live search (a day's slack: PubMed dates entries in US Eastern time), or None — search in full — when
-    it never had one or has claims the last run did not know (a new claim has had no search at all)."""
-    if not searched_on:
-        return None
-    try:
-        doc, _, _ = read_document(path, max_bytes=max_bytes)
-    except CurateError:
-        return None  # the document task reports why it cannot be read
-    if any(c.claim_id not in known_claims for c in doc.claims):
-        return None
-    return date.fromisoformat(searched_on) - timedelta(days=1)
+def refresh_since(searched_on: str | None) -> date | None:
+    """The day from which a refresh asks the live sources about a document: the day before its last
+    complete live search (a day's slack: PubMed dates entries in US Eastern time), or None — search in
+    full — when it never had one."""
+    return date.fromisoformat(searched_on) - timedelta(days=1) if searched_on else None
 
 
 def collect(
@@ -115,8 +110,7 @@ def _link(
     *,
     top_k: int,
     ttl: float,
-    since: date | None,
-    new: list[str],
+    search: _LiveSearch,
 ) -> LinkResult:
     acquirer = Acquirer(store, sources, ttl_seconds=ttl)
     return link_document(
@@ -126,9 +120,7 @@ def _link(
         decisions=decisions,
         top_k=top_k,
         fetch=lambda idents: _fetch(acquirer, idents),
-        remote_search=(lambda query: new.extend(_search_live(sources, store, query, since)))
-        if sources.live
-        else None,
+        remote_search=search if sources.live else None,
     )
 
 
@@ -139,6 +131,25 @@ def _fetch(acquirer: Acquirer, idents: Sequence[Identifier]) -> dict[str, tuple[
         ident.key: (o.record_id, None) if o.record_id else (None, f"{o.status}: {o.reason or 'no record'}")
         for ident, o in zip(idents, outcomes, strict=True)
     }
+
+
+class _LiveSearch:
+    """The linker's live search: each query from `since` when every claim asking it is in `searched`,
+    else in full; remembers what it found (`new`) and which claims were searched in full (`in_full`)."""
+
+    def __init__(
+        self, sources: Sources, store: RecordStore, since: date | None, searched: frozenset[str] | None
+    ) -> None:
+        self.sources, self.store, self.since, self.searched = sources, store, since, searched
+        self.new: list[str] = []
+        self.in_full: set[str] = set()
+
+    def __call__(self, query: str, claim_ids: Sequence[str]) -> None:
+        since = self.since
+        if since is not None and self.searched is not None and not self.searched.issuperset(claim_ids):
+            since = None
+            self.in_full.update(c for c in claim_ids if c not in self.searched)
+        self.new += _search_live(self.sources, self.store, query, since)
 
 
 def _search_live(sources: Sources, store: RecordStore, query: str, since: date | None) -> list[str]:

@@ -61,7 +61,8 @@ class RecordSource(Protocol):
 
 # identifiers → {identifier key: record_id, or None with a reason}
 Fetch = Callable[[Sequence[Identifier]], dict[str, tuple[str | None, str | None]]]
-RemoteSearch = Callable[[str], None]
+# (a live discovery query, the IDs of the claims that ask it) → None; it stores what it finds
+RemoteSearch = Callable[[str, Sequence[str]], None]
 
 
 class LinkResult(BaseModel):
@@ -197,15 +198,19 @@ class _Context:
             yield from (found[i] for i in ids[start : start + batch] if i in found)
 
     def search_live(self, claims: Sequence[Claim]) -> None:
-        """Ask the live sources once per distinct entity query of `claims` (they store what they find)
-        before any ranking: the in-memory index of the supplement's papers is built once, afterwards."""
+        """Ask the live sources once per distinct entity query of `claims`, naming the claims that ask it
+        (a refresh searches a claim it never searched in full), before any ranking: the in-memory index
+        of the supplement's papers is built once, afterwards."""
         if self.remote is None:
             return
+        asking: dict[str, list[str]] = {}
         for claim in claims:
             view = self.view(claim)
             if claim_query(view) is not None and (rq := remote_query(view)) and rq not in self.remote_done:
-                self.remote_done.add(rq)
-                self.remote(rq)
+                asking.setdefault(rq, []).append(claim.claim_id)
+        for rq, claim_ids in asking.items():
+            self.remote_done.add(rq)
+            self.remote(rq, claim_ids)
 
     def discover(self, claim: Claim, top_k: int) -> list[Link]:
         view = self.view(claim)

@@ -198,3 +198,38 @@ def test_a_refresh_searches_only_for_records_added_since_the_last_run(
     # 12 of each corpus's 30 records (the 19th on) entered from 1 November: the first 10 of each are stored
     assert run.searched_since == "2026-11-01" and len(run.new_records) == 20 == len(stored)
     assert sorted(int(r.split(":")[1]) % 100 for r in run.new_records) == sorted(list(range(18, 28)) * 2)
+
+
+def test_a_refresh_searches_a_claim_no_live_search_covered_in_full(
+    project, monkeypatch, fake_eutils, fake_europepmc
+):
+    """The page gained the bladder-cancer claim since its last complete live search: the query only it
+    asks goes out with no date limit; the liver-cancer claim's query asks only for what is new."""
+    from pipeline.jobs import document_run, read_document
+    from pipeline.settings import Settings
+    from pipeline.wiring import live_sources
+
+    folder = small_document(project)
+    live(monkeypatch, fake_eutils.base_url, fake_europepmc.base_url)
+    doc, _, _ = read_document(folder, max_bytes=10**6)
+    liver = next(c.claim_id for c in doc.claims if "liver cancer" in c.text)
+    bladder = next(c.claim_id for c in doc.claims if "bladder" in c.text)
+    with RecordStore(f"sqlite:///{project / 'store.sqlite'}") as store:
+        run = document_run(
+            folder,
+            store,
+            live_sources(Settings()),
+            max_bytes=10**6,
+            top_k=3,
+            ttl=3600.0,
+            since=date(2026, 11, 1),
+            searched=[liver],
+        )
+    limits = {s.one("term"): s.one("mindate") for s in fake_eutils.calls("esearch.fcgi")}
+    assert len(limits) == 2
+    assert {q for q, day in limits.items() if day is None} == {next(q for q in limits if "bladder" in q)}
+    assert {day for day in limits.values() if day} == {"2026/11/01"}
+    epmc = [s.one("query") for s in fake_europepmc.calls("search")]
+    assert sum("CREATION_DATE" in q for q in epmc) == 1 and len(epmc) == 2
+    assert "CREATION_DATE" not in next(q for q in epmc if "bladder" in q)
+    assert run.searched_in_full == [bladder] and run.searched_since == "2026-11-01"

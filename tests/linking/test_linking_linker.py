@@ -1,5 +1,6 @@
 """The linking stage end to end (pipeline.linking.linker): explicit references, discovery, decisions."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -178,7 +179,8 @@ def test_records_a_live_search_stores_are_ranked_for_every_claim_of_the_run(seed
     store.upsert_many([r for rid, r in seed_records.items() if rid != yoshida])
     asked: list[str] = []
 
-    def remote(query: str) -> None:
+    def remote(query: str, claim_ids: Sequence[str]) -> None:
+        assert claim_ids and all(c.startswith("c_") for c in claim_ids)
         asked.append(query)
         if "recurrence" in query:
             store.upsert(seed_records[yoshida])
