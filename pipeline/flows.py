@@ -99,12 +99,12 @@ class RunSummary:
     searched_in_full: dict[str, int] = field(default_factory=dict)  # refresh: document → new claims
 
     def searched_days(self) -> str:
-        """ "vitamin-k2 from 2026-11-19 (2 new claims in full), …": where a refresh's live search started,
-        per document, and how many claims it searched in full because no search had covered them."""
+        """ "vitamin-k2 from 2026-11-19 (2 claims in full), …": where a refresh's live search started, per
+        document, and how many claims it searched in full because no complete search had asked their query."""
         days = []
         for slug, day in sorted(self.searched_since.items()):
             n = self.searched_in_full.get(slug)
-            days.append(f"{slug} from {day}" + (f" ({n} new claims in full)" if n else ""))
+            days.append(f"{slug} from {day}" + (f" ({n} claims in full)" if n else ""))
         return ", ".join(days)
 
 
@@ -416,46 +416,53 @@ def _read_state(root: Path) -> alerts.State | None:
 
 @dataclass(frozen=True)
 class Searched:
-    """A document's last complete live search: its day (UTC, ISO) and the claims it covered."""
+    """A document's last complete live search: its day (UTC, ISO) and the queries it asked."""
 
     on: str
-    claims: frozenset[str]
+    queries: frozenset[str]
 
 
 def _refresh_days(folders: list[Path], options: RunOptions) -> dict[Path, tuple[str, list[str]]]:
-    """Per document, the day a refresh searches from (see jobs.refresh_since) and the claims that last
-    complete live search covered (a claim outside them is searched in full); absent: all in full."""
+    """Per document, the day a refresh searches from (see jobs.refresh_since) and the queries that last
+    complete live search asked (any other query is searched in full); absent: all in full."""
     searched = _searched(Path(options.root))
     days = {}
     for folder in folders:
         last = searched.get(folder_slug(folder))
         if last and (day := refresh_since(last.on)):
-            days[folder] = (day.isoformat(), sorted(last.claims))
+            days[folder] = (day.isoformat(), sorted(last.queries))
     return days
 
 
 def _searched(root: Path) -> dict[str, Searched]:
-    """Document slug → its last complete live search, as the last run recorded it. A state written before
-    the claims were recorded (the day alone) covers no claim: the next refresh searches them in full."""
+    """Document slug → its last complete live search, as the last run recorded it. An entry without its
+    queries (the day alone, as older runs wrote it) covers none: the next refresh searches in full; one
+    whose day is not a date is left out (with a warning), and so is searched in full too."""
     found = _load_state(root).get("searched", {})
     result = {}
     for slug, entry in found.items() if isinstance(found, dict) else ():
-        if isinstance(entry, str):
-            result[str(slug)] = Searched(entry, frozenset())
-        elif isinstance(entry, dict) and isinstance(entry.get("on"), str):
-            claims = entry.get("claims")
-            covered = frozenset(map(str, claims)) if isinstance(claims, list) else frozenset()
-            result[str(slug)] = Searched(entry["on"], covered)
+        entry = {"on": entry} if isinstance(entry, str) else entry
+        day, queries = (entry.get("on"), entry.get("queries")) if isinstance(entry, dict) else (entry, None)
+        if not _is_day(day):
+            log.warning("ignoring the last run's search day of %s: %r is not a date", slug, day)
+            continue
+        result[str(slug)] = Searched(day, frozenset(map(str, queries if isinstance(queries, list) else ())))
     return result
 
 
+def _is_day(day: object) -> bool:
+    if not isinstance(day, str):
+        return False
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        return False
+    return True
+
+
 def _write_state(root: Path, run: RunInfo, docs: list[DocumentRun]) -> None:
-    searched = {slug: {"on": s.on, "claims": sorted(s.claims)} for slug, s in _searched(root).items()}
-    searched |= {
-        d.slug: {"on": d.searched_on, "claims": sorted(c.claim_id for c in d.doc.claims)}
-        for d in docs
-        if d.searched_on
-    }
+    searched = {slug: {"on": s.on, "queries": sorted(s.queries)} for slug, s in _searched(root).items()}
+    searched |= {d.slug: {"on": d.searched_on, "queries": d.searched_queries} for d in docs if d.searched_on}
     state = {
         "run_id": run.run_id,
         "started_at": run.started_at,

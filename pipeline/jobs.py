@@ -53,15 +53,17 @@ def document_run(
 ) -> DocumentRun:
     """One document through parse → resolve and fetch → grade → link and judge → decisions.
 
-    With `since` (a refresh), live discovery asks only for records the sources added from that day on —
-    for the claims in `searched` (those the last complete live search covered; None: every claim). A
-    query that a claim outside it asks is searched in full: that claim has never been searched."""
+    With `since` (a refresh), live discovery asks only for records the sources added from that day on,
+    for the queries in `searched` (those the last complete live search asked; None: every query). Any
+    other query — a new claim's, a claim whose reference went away, a query the vocabularies or the
+    supplement's name changed — has never been asked, and is searched in full."""
     doc, refs, decisions = read_document(path, max_bytes=max_bytes)
     search = _LiveSearch(sources, store, since, None if searched is None else frozenset(searched))
     result = _link(doc, refs, decisions, store, sources, top_k=top_k, ttl=ttl, search=search)
     complete = sources.live and not sources.unreachable  # every live source answered every search
     return DocumentRun(
         searched_on=datetime.now(UTC).date().isoformat() if complete else None,
+        searched_queries=sorted(search.asked) if complete else [],
         searched_since=since.isoformat() if since and sources.live else None,
         searched_in_full=sorted(search.in_full) if since and sources.live else [],
         new_records=sorted(set(search.new)) if since else [],
@@ -134,21 +136,24 @@ def _fetch(acquirer: Acquirer, idents: Sequence[Identifier]) -> dict[str, tuple[
 
 
 class _LiveSearch:
-    """The linker's live search: each query from `since` when every claim asking it is in `searched`,
-    else in full; remembers what it found (`new`) and which claims were searched in full (`in_full`)."""
+    """The linker's live search: a query from `since` when the last complete search asked it (it is in
+    `searched`), else in full. Remembers the queries asked (`asked`), what they found (`new`) and the
+    claims whose query went out in full (`in_full`)."""
 
     def __init__(
         self, sources: Sources, store: RecordStore, since: date | None, searched: frozenset[str] | None
     ) -> None:
         self.sources, self.store, self.since, self.searched = sources, store, since, searched
+        self.asked: set[str] = set()
         self.new: list[str] = []
         self.in_full: set[str] = set()
 
     def __call__(self, query: str, claim_ids: Sequence[str]) -> None:
         since = self.since
-        if since is not None and self.searched is not None and not self.searched.issuperset(claim_ids):
+        if since is not None and self.searched is not None and query not in self.searched:
             since = None
-            self.in_full.update(c for c in claim_ids if c not in self.searched)
+            self.in_full.update(claim_ids)
+        self.asked.add(query)
         self.new += _search_live(self.sources, self.store, query, since)
 
 

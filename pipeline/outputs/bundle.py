@@ -65,8 +65,9 @@ class DocumentRun(_Frozen):
     alerts: list[Alert] = Field(default_factory=list)
     grades: dict[str, Grade] = Field(default_factory=dict)  # record_id → grade, as the linker made them
     searched_on: str | None = None  # the day of its last complete live search (UTC, ISO), for refresh
+    searched_queries: list[str] = Field(default_factory=list)  # the live queries that search asked
     searched_since: str | None = None  # a refresh's live search for records added from this day (ISO)
-    searched_in_full: list[str] = Field(default_factory=list)  # claims that refresh searched in full (new)
+    searched_in_full: list[str] = Field(default_factory=list)  # claims a refresh searched in full
     new_records: list[str] = Field(default_factory=list)  # what that search found (record IDs)
 
     @property

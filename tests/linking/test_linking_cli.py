@@ -200,36 +200,39 @@ def test_a_refresh_searches_only_for_records_added_since_the_last_run(
     assert sorted(int(r.split(":")[1]) % 100 for r in run.new_records) == sorted(list(range(18, 28)) * 2)
 
 
-def test_a_refresh_searches_a_claim_no_live_search_covered_in_full(
+def test_a_refresh_searches_in_full_a_query_no_complete_live_search_asked(
     project, monkeypatch, fake_eutils, fake_europepmc
 ):
-    """The page gained the bladder-cancer claim since its last complete live search: the query only it
-    asks goes out with no date limit; the liver-cancer claim's query asks only for what is new."""
-    from pipeline.jobs import document_run, read_document
+    """The first live run asks only the bladder claim's query: the liver claim has an explicit reference.
+    The curator then drops that reference, so the liver claim goes to discovery: a refresh asks its query
+    with no date limit (it has never been asked), and the bladder query only for what is new."""
+    from pipeline.jobs import document_run
+    from pipeline.literature.acquire import Sources
     from pipeline.settings import Settings
     from pipeline.wiring import live_sources
 
     folder = small_document(project)
     live(monkeypatch, fake_eutils.base_url, fake_europepmc.base_url)
-    doc, _, _ = read_document(folder, max_bytes=10**6)
-    liver = next(c.claim_id for c in doc.claims if "liver cancer" in c.text)
-    bladder = next(c.claim_id for c in doc.claims if "bladder" in c.text)
     with RecordStore(f"sqlite:///{project / 'store.sqlite'}") as store:
-        run = document_run(
-            folder,
-            store,
-            live_sources(Settings()),
-            max_bytes=10**6,
-            top_k=3,
-            ttl=3600.0,
-            since=date(2026, 11, 1),
-            searched=[liver],
+        options = {"max_bytes": 10**6, "top_k": 3, "ttl": 3600.0}
+        offline = document_run(folder, store, Sources(), **options)
+        [target] = offline.targets
+        (folder / "references.yaml").write_text(f"{target.scope}:\n  1: 'PMID: 16400650'\n", encoding="utf-8")
+        first = document_run(folder, store, live_sources(Settings()), **options)
+        assert (
+            first.searched_on and len(first.searched_queries) == 1 and "bladder" in first.searched_queries[0]
         )
-    limits = {s.one("term"): s.one("mindate") for s in fake_eutils.calls("esearch.fcgi")}
+        asked_first = len(fake_eutils.calls("esearch.fcgi")), len(fake_europepmc.calls("search"))
+        (folder / "references.yaml").unlink()
+        since = date(2026, 11, 1)
+        refresh = document_run(
+            folder, store, live_sources(Settings()), **options, since=since, searched=first.searched_queries
+        )
+    limits = {s.one("term"): s.one("mindate") for s in fake_eutils.calls("esearch.fcgi")[asked_first[0] :]}
     assert len(limits) == 2
-    assert {q for q, day in limits.items() if day is None} == {next(q for q in limits if "bladder" in q)}
-    assert {day for day in limits.values() if day} == {"2026/11/01"}
-    epmc = [s.one("query") for s in fake_europepmc.calls("search")]
-    assert sum("CREATION_DATE" in q for q in epmc) == 1 and len(epmc) == 2
-    assert "CREATION_DATE" not in next(q for q in epmc if "bladder" in q)
-    assert run.searched_in_full == [bladder] and run.searched_since == "2026-11-01"
+    assert {"bladder" in q: day for q, day in limits.items()} == {True: "2026/11/01", False: None}
+    epmc = [s.one("query") for s in fake_europepmc.calls("search")][asked_first[1] :]
+    assert ["bladder" in q for q in epmc if "CREATION_DATE" in q] == [True] and len(epmc) == 2
+    liver = next(c.claim_id for c in refresh.doc.claims if "liver cancer" in c.text)
+    assert refresh.searched_in_full == [liver] and refresh.searched_since == "2026-11-01"
+    assert sorted(refresh.searched_queries) == sorted(limits)  # both asked now: the next refresh dates both
