@@ -6,9 +6,12 @@ curator runs them with the data redirected to a file."""
 import os
 import pty
 import re
+import select
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -38,23 +41,37 @@ def test_not_watched_means_no_bar(capsys):
 
 
 def _on_a_terminal(argv: list[str], cwd: Path, timeout: float) -> tuple[int, str, str]:
-    """Run `argv` with stderr on a pseudo-terminal; (exit code, stdout, stderr without colour codes)."""
+    """Run `argv` with stderr on a pseudo-terminal and stdout to a file; (exit code, stdout, stderr
+    without colour codes). Past `timeout` the process and its children (Prefect's server) are killed."""
     master, slave = pty.openpty()
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=slave, env=_env(), cwd=cwd)
-    os.close(slave)
-    drawn = bytearray()
-    while True:  # read as it is drawn: a full pty buffer would block the process
+    with (cwd / "stdout.txt").open("w+b") as out:
+        process = subprocess.Popen(
+            argv, stdout=out, stderr=slave, env=_env(), cwd=cwd, start_new_session=True
+        )
+        os.close(slave)
+        drawn, deadline = bytearray(), time.monotonic() + timeout
         try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the process closed its end
-            break
-        if not chunk:
-            break
-        drawn += chunk
-    out = process.stdout.read().decode()
-    code = process.wait(timeout=timeout)
-    os.close(master)
-    return code, out, ANSI.sub("", drawn.decode(errors="replace"))
+            while True:  # read as it is drawn: a full pty buffer would block the process
+                if time.monotonic() > deadline:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    pytest.fail(
+                        f"{argv[1]} did not finish in {timeout} s: {drawn[-2000:].decode(errors='replace')}"
+                    )
+                ready, _, _ = select.select([master], [], [], 1.0)
+                if not ready:
+                    continue
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: every holder of the terminal closed it
+                    break
+                if not chunk:
+                    break
+                drawn += chunk
+            code = process.wait(timeout=max(1.0, deadline - time.monotonic()))
+        finally:
+            os.close(master)
+        out.seek(0)
+        return code, out.read().decode(), ANSI.sub("", drawn.decode(errors="replace"))
 
 
 def _env() -> dict[str, str]:
