@@ -54,9 +54,8 @@ def _on_a_terminal(argv: list[str], cwd: Path, timeout: float) -> tuple[int, str
             while True:  # read as it is drawn: a full pty buffer would block the process
                 if time.monotonic() > deadline:
                     os.killpg(process.pid, signal.SIGKILL)
-                    pytest.fail(
-                        f"{argv[1]} did not finish in {timeout} s: {drawn[-2000:].decode(errors='replace')}"
-                    )
+                    tail = drawn[-2000:].decode(errors="replace")
+                    pytest.fail(f"{Path(argv[0]).name} {argv[1]} did not finish in {timeout} s: {tail}")
                 ready, _, _ = select.select([master], [], [], 1.0)
                 if not ready:
                     continue
