@@ -218,11 +218,14 @@ def search_remote(
         return [store.get(i) or r for i, r in zip(ids, records, strict=True)]
     if sources.eutils is None:
         raise CurateError("PubMed is off: offline, or CURATE_NCBI_EMAIL not configured")
+    # Best Match, as Europe PMC ranks by default: ESearch's own default for PubMed is the most recent
+    # first (the PubMed web site, not the API, defaults to Best Match), and the first `limit` of those
+    # would be the latest papers rather than the ones most about the claim
     if since is None:
-        pmids = sources.eutils.esearch(query, retmax=limit, limit=limit)
+        pmids = sources.eutils.esearch(query, retmax=limit, limit=limit, sort="relevance")
     else:
         pmids = sources.eutils.esearch(
-            query, retmax=limit, limit=limit, mindate=since, maxdate=today, datetype="edat"
+            query, retmax=limit, limit=limit, mindate=since, maxdate=today, datetype="edat", sort="relevance"
         )
     outcomes = Acquirer(store, sources, ttl_seconds=float("inf")).fetch(
         [Identifier(kind="pmid", value=p, input=p) for p in pmids]

@@ -195,16 +195,18 @@ class EutilsClient:
         datetype: str = "pdat",
         retmax: int = SEARCH_CAP,
         limit: int | None = None,
+        sort: str | None = None,
     ) -> list[str]:
-        """Every ID matching `term` (or the first `limit`, in PubMed's order, in one request when
-        `limit` ≤ `retmax`): paged by `retmax`, date-sliced past ESearch's 9,999 cap."""
+        """Every ID matching `term` (or the first `limit`, in one request when `limit` ≤ `retmax`):
+        paged by `retmax`, date-sliced past ESearch's 9,999 cap. `sort` is ESearch's own ("relevance"
+        for Best Match, "pub_date", …); without it, ESearch's default order for `db`."""
         if not term.strip():
             raise InputError("empty search term")
         if not 1 <= retmax <= SEARCH_CAP:
             raise InputError(f"retmax must be 1..{SEARCH_CAP}, got {retmax}")
         if limit is not None and limit < 1:
             raise InputError(f"limit must be positive, got {limit}")
-        search = _Search(self, term, db, datetype, retmax, limit)
+        search = _Search(self, term, db, datetype, retmax, limit, sort)
         return list(dict.fromkeys(search.ids(mindate, maxdate)))[:limit]
 
     def epost(self, ids: Iterable[str], *, db: str = "pubmed") -> tuple[str, str]:
@@ -283,10 +285,17 @@ class _Search:
     """One ESearch query, split by date when it matches more records than ESearch will list."""
 
     def __init__(
-        self, client: EutilsClient, term: str, db: str, datetype: str, retmax: int, limit: int | None
+        self,
+        client: EutilsClient,
+        term: str,
+        db: str,
+        datetype: str,
+        retmax: int,
+        limit: int | None,
+        sort: str | None = None,
     ) -> None:
         self.client, self.term, self.db, self.datetype, self.retmax = client, term, db, datetype, retmax
-        self.limit = limit
+        self.limit, self.sort = limit, sort
 
     def ids(self, low: date | None, high: date | None) -> list[str]:
         first = self.page(low, high, 0)
@@ -316,7 +325,7 @@ class _Search:
             "term": self.term,
             "retstart": retstart,
             "retmax": self.retmax,
-        }
+        } | ({"sort": self.sort} if self.sort else {})
         if low or high:  # NCBI ignores one bound without the other
             params |= {"datetype": self.datetype, "mindate": f"{low or EARLIEST:%Y/%m/%d}"}
             params["maxdate"] = f"{high or latest():%Y/%m/%d}"

@@ -131,6 +131,9 @@ def test_live_discovery_asks_pubmed_and_europe_pmc_once_per_entity_query(
     assert code == 0, err
     searched = [s.one("term") for s in fake_eutils.calls("esearch.fcgi")]
     assert len(searched) == 2 == len(set(searched))  # one query per claim, none repeated
+    assert {s.one("sort") for s in fake_eutils.calls("esearch.fcgi")} == {
+        "relevance"
+    }  # the best 10, not the newest
     assert all(t.startswith('("MK-4" OR') and '"vitamin K2"' in t and " AND " in t for t in searched)
     assert any('"hepatocellular carcinoma"' in t for t in searched)
     assert any('"bladder cancer"' in t for t in searched)
@@ -189,9 +192,10 @@ def test_a_refresh_searches_only_for_records_added_since_the_last_run(
     today = datetime.now(UTC).date()
     searches = fake_eutils.calls("esearch.fcgi")
     assert len(searches) == len(queries) == 2
-    assert {(s.one("datetype"), s.one("mindate"), s.one("maxdate"), s.one("retmax")) for s in searches} == {
-        ("edat", "2026/11/01", f"{today:%Y/%m/%d}", "10")
-    }
+    assert {
+        (s.one("datetype"), s.one("mindate"), s.one("maxdate"), s.one("retmax"), s.one("sort"))
+        for s in searches
+    } == {("edat", "2026/11/01", f"{today:%Y/%m/%d}", "10", "relevance")}
     epmc = [s.one("query") for s in fake_europepmc.calls("search")]
     assert len(epmc) == 2
     assert all(q.endswith(f") AND CREATION_DATE:[2026-11-01 TO {today:%Y-%m-%d}]") for q in epmc)

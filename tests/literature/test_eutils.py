@@ -38,6 +38,16 @@ def test_esearch_pages_with_retstart(fake_eutils):
     calls = fake_eutils.calls("esearch.fcgi")
     assert [c.one("retstart") for c in calls] == ["0", "100", "200"]
     assert all(c.one("tool") == "curate-tests" and c.one("email") == "tests@example.org" for c in calls)
+    assert all(c.one("sort") is None for c in calls)  # ESearch's own order unless asked
+
+
+def test_esearch_sends_the_sort_order_on_every_page(fake_eutils):
+    fake_eutils.add_corpus("aspirin", 150, date(2001, 1, 1), date(2001, 12, 31))
+    client(fake_eutils).esearch("aspirin", retmax=100, sort="relevance")
+    assert [(c.one("retstart"), c.one("sort")) for c in fake_eutils.calls("esearch.fcgi")] == [
+        ("0", "relevance"),
+        ("100", "relevance"),
+    ]
 
 
 def test_esearch_with_a_limit_asks_once_and_never_slices(fake_eutils):
