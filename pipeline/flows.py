@@ -441,11 +441,11 @@ def _searched(root: Path) -> dict[str, Searched]:
     found = _load_state(root).get("searched", {})
     result = {}
     for slug, entry in found.items() if isinstance(found, dict) else ():
-        entry = {"on": entry} if isinstance(entry, str) else entry
-        day, queries = (entry.get("on"), entry.get("queries")) if isinstance(entry, dict) else (entry, None)
-        if not _is_day(day):
+        entry = entry if isinstance(entry, dict) else {"on": entry}
+        if not _is_day(day := entry.get("on")):
             log.warning("ignoring the last run's search day of %s: %r is not a date", slug, day)
             continue
+        queries = entry.get("queries")
         result[str(slug)] = Searched(day, frozenset(map(str, queries if isinstance(queries, list) else ())))
     return result
 

@@ -221,12 +221,8 @@ def search_remote(
     # Best Match, as Europe PMC ranks by default: ESearch's own default for PubMed is the most recent
     # first (the PubMed web site, not the API, defaults to Best Match), and the first `limit` of those
     # would be the latest papers rather than the ones most about the claim
-    if since is None:
-        pmids = sources.eutils.esearch(query, retmax=limit, limit=limit, sort="relevance")
-    else:
-        pmids = sources.eutils.esearch(
-            query, retmax=limit, limit=limit, mindate=since, maxdate=today, datetype="edat", sort="relevance"
-        )
+    added = {} if since is None else {"mindate": since, "maxdate": today, "datetype": "edat"}
+    pmids = sources.eutils.esearch(query, retmax=limit, limit=limit, sort="relevance", **added)
     outcomes = Acquirer(store, sources, ttl_seconds=float("inf")).fetch(
         [Identifier(kind="pmid", value=p, input=p) for p in pmids]
     )
